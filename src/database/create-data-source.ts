@@ -1,0 +1,27 @@
+import { buildDataSourceOptions } from './data-source-options';
+import { parseDatabaseUrl } from './connection-settings';
+import { startEmbeddedServer } from './embedded-server';
+import { FoundationDataSource } from './foundation-data-source';
+
+/** Database used on the embedded development server. */
+export const EMBEDDED_DATABASE = 'foundation';
+
+/**
+ * The project's DataSource, not yet initialised.
+ * - `DATABASE_URL` set: that server.
+ * - unset: an embedded PostgreSQL (data under `.pgdata/`, or FOUNDATION_PGDATA_DIR, kept between
+ *   runs) on a free local port, stopped again when the DataSource is destroyed.
+ */
+export async function createDataSource(env: NodeJS.ProcessEnv = process.env): Promise<FoundationDataSource> {
+  const url = env.DATABASE_URL?.trim();
+  if (url) {
+    const settings = parseDatabaseUrl(url);
+    return new FoundationDataSource(buildDataSourceOptions(settings), settings);
+  }
+  const server = await startEmbeddedServer({
+    name: 'dev',
+    database: EMBEDDED_DATABASE,
+    rootDir: env.FOUNDATION_PGDATA_DIR || undefined,
+  });
+  return new FoundationDataSource(buildDataSourceOptions(server.settings), server.settings, server.stop);
+}

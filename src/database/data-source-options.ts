@@ -1,0 +1,38 @@
+import path from 'node:path';
+import { DataSourceOptions } from 'typeorm';
+import { ENTITIES } from '../entities';
+import { ConnectionSettings } from './connection-settings';
+import { FoundationNamingStrategy } from './naming-strategy';
+
+/** Name of TypeORM's migration bookkeeping table. */
+export const MIGRATIONS_TABLE = 'schema_migrations';
+
+/**
+ * Migrations are found by file name, in the extension this file runs as: `.ts` under ts-node
+ * and jest, `.js` once compiled, so both paths load the same classes and never each other's.
+ */
+export const MIGRATIONS_GLOB = path.join(__dirname, '..', 'migrations', `*${path.extname(__filename)}`);
+
+/** The project's DataSource options for one server. */
+export function buildDataSourceOptions(settings: ConnectionSettings): DataSourceOptions {
+  return {
+    type: 'postgres',
+    url: settings.url,
+    applicationName: 'foundation-db',
+    entities: ENTITIES,
+    migrations: [MIGRATIONS_GLOB],
+    migrationsTableName: MIGRATIONS_TABLE,
+    // One transaction per migration, so a migration can opt out (transaction = false) to build
+    // an index CONCURRENTLY, and a failure rolls back only that migration.
+    migrationsTransactionMode: 'each',
+    migrationsRun: false,
+    synchronize: false,
+    // The migrations own every extension; TypeORM must not create uuid-ossp behind their back.
+    installExtensions: false,
+    uuidExtension: 'pgcrypto',
+    namingStrategy: new FoundationNamingStrategy(),
+    // Off: TypeORM logs a failed query with its parameters, which can hold protected health
+    // information. The CLI turns query logging on for migration commands, which carry none.
+    logging: false,
+  };
+}

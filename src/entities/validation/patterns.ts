@@ -1,0 +1,25 @@
+/**
+ * Formats checked by both the database (CHECK constraints in the migrations) and the entities
+ * (class-validator). The migrations keep their own literal copies, because a landed migration
+ * must never change when application code does; the constraint tests prove that both sides
+ * accept and reject the same samples. Only plain ASCII classes are used, which PostgreSQL's
+ * regular expressions and JavaScript's read the same way.
+ */
+export const SLUG_PATTERN = /^[a-z0-9]+(-[a-z0-9]+)*$/;
+export const SLUG_MAX_LENGTH = 63;
+
+export const EMAIL_PATTERN = /^[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+([.][A-Za-z0-9-]+)*[.][A-Za-z]{2,}$/;
+export const EMAIL_MAX_LENGTH = 254;
+
+/** E.164: a plus sign, a non-zero digit, then 6 to 14 more digits. */
+export const PHONE_PATTERN = /^[+][1-9][0-9]{6,14}$/;
+export const POSTAL_CODE_PATTERN = /^[A-Za-z0-9][A-Za-z0-9 -]{1,11}$/;
+/** ISO 3166-1 alpha-2, upper case. */
+export const COUNTRY_CODE_PATTERN = /^[A-Z]{2}$/;
+/** The shape of an IANA time zone name (Area/Location); the zone itself is not looked up. */
+export const TIME_ZONE_PATTERN = /^[A-Za-z_]+(\/[A-Za-z0-9_+-]+)*$/;
+export const TIME_ZONE_MAX_LENGTH = 64;
+export const MEDICAL_RECORD_NUMBER_PATTERN = /^[A-Za-z0-9][A-Za-z0-9-]{0,63}$/;
+
+/** Earliest date of birth the database accepts. */
+export const EARLIEST_DATE_OF_BIRTH = '1900-01-01';

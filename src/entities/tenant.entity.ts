@@ -3,6 +3,7 @@ import { Check, Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
 import { TimestampedEntity } from './base/timestamped.entity';
 import { TENANT_STATUSES } from './enums';
 import type { TenantStatus } from './enums';
+import type { JsonObject } from './json';
 import { HasTrimmedLength } from './validation/text-rules';
 import { SLUG_MAX_LENGTH, SLUG_PATTERN } from './validation/patterns';
 
@@ -37,5 +38,5 @@ export class Tenant extends TimestampedEntity {
 
   @Column('jsonb', { default: {}, comment: 'Tenant-level configuration as a JSON object.' })
   @IsObject()
-  settings: Record<string, unknown>;
+  settings: JsonObject;
 }

@@ -43,3 +43,37 @@ export const FACILITY_ROLES = [
   'support',
 ] as const;
 export type FacilityRole = (typeof FACILITY_ROLES)[number];
+
+/** Kinds of external identity provider (ciam_provider_kind_enum); oidc and saml are the generic ones. */
+export const CIAM_PROVIDER_KINDS = [
+  'supertokens',
+  'cognito',
+  'azure_entra',
+  'auth0',
+  'okta',
+  'google',
+  'oidc',
+  'saml',
+] as const;
+export type CiamProviderKind = (typeof CIAM_PROVIDER_KINDS)[number];
+
+/** Roles a provider's group claim may grant: every user role except platform_admin. */
+export const CIAM_GRANTABLE_ROLES = USER_ROLES.filter((role) => role !== 'platform_admin');
+
+/** What an audit event records (audit_action_enum). */
+export const AUDIT_ACTIONS = [
+  'create',
+  'read',
+  'update',
+  'delete',
+  'restore',
+  'login',
+  'logout',
+  'login_failed',
+  'export',
+  'print',
+  'share',
+  'permission_change',
+  'break_glass',
+] as const;
+export type AuditAction = (typeof AUDIT_ACTIONS)[number];

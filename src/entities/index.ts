@@ -1,11 +1,38 @@
+import { CiamGroupRoleMapping } from './ciam-group-role-mapping.entity';
+import { CiamSystem } from './ciam-system.entity';
 import { Client } from './client.entity';
 import { Facility } from './facility.entity';
 import { FacilityStaff } from './facility-staff.entity';
 import { Tenant } from './tenant.entity';
 import { User } from './user.entity';
+import { UserActionAuditLog } from './user-action-audit-log.entity';
+import { UserActionAuditLogChain } from './user-action-audit-log-chain.entity';
+import { UserCiamMapping } from './user-ciam-mapping.entity';
 
-export { Client, Facility, FacilityStaff, Tenant, User };
+export {
+  CiamGroupRoleMapping,
+  CiamSystem,
+  Client,
+  Facility,
+  FacilityStaff,
+  Tenant,
+  User,
+  UserActionAuditLog,
+  UserActionAuditLogChain,
+  UserCiamMapping,
+};
 export * from './enums';
 
 /** Every entity, for the DataSource. A table without an entity here is invisible to TypeORM's diff. */
-export const ENTITIES = [Tenant, User, Facility, Client, FacilityStaff];
+export const ENTITIES = [
+  Tenant,
+  User,
+  Facility,
+  Client,
+  FacilityStaff,
+  UserActionAuditLog,
+  UserActionAuditLogChain,
+  CiamSystem,
+  UserCiamMapping,
+  CiamGroupRoleMapping,
+];

@@ -1,5 +1,14 @@
 import { randomUUID } from 'node:crypto';
-import { Client, Facility, FacilityStaff, Tenant, User } from '../../src/entities';
+import {
+  CiamGroupRoleMapping,
+  CiamSystem,
+  Client,
+  Facility,
+  FacilityStaff,
+  Tenant,
+  User,
+  UserCiamMapping,
+} from '../../src/entities';
 
 /**
  * Valid, unsaved entities with unique values, for tests to change one property at a time.
@@ -79,6 +88,57 @@ export function makeFacilityStaff(
   return Object.assign(
     new FacilityStaff(),
     { tenantId, facilityId, userId, role: 'nurse', startedOn: '2024-01-01', endedOn: null },
+    overrides,
+  );
+}
+
+export function makeCiamSystem(tenantId: string, overrides: Partial<CiamSystem> = {}): CiamSystem {
+  return Object.assign(
+    new CiamSystem(),
+    {
+      tenantId,
+      kind: 'oidc',
+      displayName: 'Staff sign-in',
+      issuerUrl: `https://login.example.org/${next()}`,
+      jwksUrl: null,
+      clientId: 'foundation-web',
+      clientSecretRef: 'vault:secret/data/ciam/foundation-web',
+      configuration: {},
+      isActive: true,
+    },
+    overrides,
+  );
+}
+
+export function makeUserCiamMapping(
+  tenantId: string,
+  userId: string,
+  ciamSystemId: string,
+  overrides: Partial<UserCiamMapping> = {},
+): UserCiamMapping {
+  return Object.assign(
+    new UserCiamMapping(),
+    {
+      tenantId,
+      userId,
+      ciamSystemId,
+      externalSubject: `subject-${next()}`,
+      linkedAt: new Date('2024-01-01T00:00:00Z'),
+      lastAuthenticatedAt: null,
+      unlinkedAt: null,
+    },
+    overrides,
+  );
+}
+
+export function makeCiamGroupRoleMapping(
+  tenantId: string,
+  ciamSystemId: string,
+  overrides: Partial<CiamGroupRoleMapping> = {},
+): CiamGroupRoleMapping {
+  return Object.assign(
+    new CiamGroupRoleMapping(),
+    { tenantId, ciamSystemId, claimName: 'groups', claimValue: `group-${next()}`, role: 'staff' },
     overrides,
   );
 }

@@ -113,3 +113,13 @@ export async function outcomeOf(work: () => Promise<unknown>): Promise<string> {
     return `rejected: ${(error as Error).message}`;
   }
 }
+
+/** SQLSTATE of the database error a piece of work fails with, or 'ok' when it succeeds. */
+export async function sqlstateOf(work: () => Promise<unknown>): Promise<string> {
+  try {
+    await work();
+    return 'ok';
+  } catch (error) {
+    return (error as { code?: string }).code ?? String(error);
+  }
+}

@@ -23,3 +23,18 @@ export const MEDICAL_RECORD_NUMBER_PATTERN = /^[A-Za-z0-9][A-Za-z0-9-]{0,63}$/;
 
 /** Earliest date of birth the database accepts. */
 export const EARLIEST_DATE_OF_BIRTH = '1900-01-01';
+
+/**
+ * An https URL: a host of dot-separated labels, an optional port, then any printable ASCII
+ * (no spaces). Used for identity providers' issuer and JWKS URLs.
+ */
+export const HTTPS_URL_PATTERN =
+  /^https:\/\/[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?([.][A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*(:[0-9]{1,5})?(\/[!-~]*)?$/;
+export const URL_MAX_LENGTH = 2048;
+
+/** A reference into a secret store, never a secret: the store's scheme, then printable ASCII. */
+export const SECRET_REF_PATTERN = /^(vault:|arn:aws:secretsmanager:|azure-keyvault:|gcp-secretmanager:)[!-~]+$/;
+export const SECRET_REF_MAX_LENGTH = 1024;
+
+/** Kind of record named in an audit event: a snake_case name, at most 63 characters. */
+export const ENTITY_TYPE_PATTERN = /^[a-z][a-z0-9_]{0,62}$/;

@@ -1,0 +1,27 @@
+import { registerDecorator, ValidationOptions } from 'class-validator';
+
+/**
+ * This timestamp is not before the one in `otherProperty` (CHECK `column IS NULL OR column >=
+ * other`). A missing value on either side passes: NULL here is allowed by the CHECK, and a
+ * missing other value is filled by the column's default (now()), which is checked by the
+ * database alone.
+ */
+export function IsNotBeforeDate(otherProperty: string, options?: ValidationOptions): PropertyDecorator {
+  return (target, propertyName) =>
+    registerDecorator({
+      name: 'isNotBeforeDate',
+      target: target.constructor,
+      propertyName: propertyName as string,
+      constraints: [otherProperty],
+      options: { message: `$property must not be before ${otherProperty}`, ...options },
+      validator: {
+        validate(value: unknown, args): boolean {
+          if (value === null || value === undefined) return true;
+          const other = (args?.object as Record<string, unknown>)[otherProperty];
+          if (!(value instanceof Date)) return false;
+          if (!(other instanceof Date)) return true;
+          return value.getTime() >= other.getTime();
+        },
+      },
+    });
+}

@@ -11,9 +11,11 @@ import { EARLIEST_DATE_OF_BIRTH, MEDICAL_RECORD_NUMBER_PATTERN } from './validat
 /**
  * Mirrors migration CreateClients1754250023000.
  *
- * Name search uses the trigram index on `first_name || ' ' || last_name` (live rows only):
- * write the search with that exact expression, for example
- * `WHERE (first_name || ' ' || last_name) ILIKE '%' || $1 || '%'`, or with the `%` operator.
+ * Name search: `searchClients(manager, query)` (src/database/tenant-context), which calls the
+ * database function `search_clients()`. The trigram index `ix_clients_tenant_id_full_name_trgm`
+ * covers (tenant_id, first_name || ' ' || last_name) for live rows; under row-level security
+ * the application role cannot use it directly (the trigram operators are not LEAKPROOF), so a
+ * hand-written ILIKE on `clients` reads the whole tenant.
  */
 @Entity({ name: 'clients', comment: 'People being placed in care; protected health information.' })
 @Check('chk_clients_first_name_length', `char_length(btrim(first_name)) BETWEEN 1 AND 100`)
@@ -31,7 +33,7 @@ import { EARLIEST_DATE_OF_BIRTH, MEDICAL_RECORD_NUMBER_PATTERN } from './validat
 })
 @Index('ix_clients_tenant_id_facility_id', ['tenantId', 'facilityId'])
 // An expression index TypeORM cannot describe; declared so that its diff leaves it alone.
-@Index('ix_clients_full_name_trgm', { synchronize: false })
+@Index('ix_clients_tenant_id_full_name_trgm', { synchronize: false })
 export class Client extends TenantScopedEntity {
   @Column('uuid', {
     name: 'facility_id',

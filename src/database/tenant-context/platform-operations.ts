@@ -1,0 +1,58 @@
+import { DataSource, EntityManager } from 'typeorm';
+import type { TenantStatus } from '../../entities';
+import { DEFAULT_PLATFORM_ROLE, PLATFORM_ROLE_VARIABLE, roleToAssume } from './roles';
+
+export interface TenantSummary {
+  id: string;
+  name: string;
+  slug: string;
+  status: TenantStatus;
+  createdAt: Date;
+}
+
+/**
+ * The only operations that span tenants. Each calls one database function that runs as
+ * `foundation_tenant_registry`; there is deliberately no query method here.
+ */
+export class PlatformOperations {
+  constructor(private readonly manager: EntityManager) {}
+
+  async registerTenant(name: string, slug: string): Promise<string> {
+    const [row] = await this.manager.query(`SELECT platform_register_tenant($1, $2) AS id`, [name, slug]);
+    return row.id;
+  }
+
+  async listTenants(): Promise<TenantSummary[]> {
+    const rows: { id: string; name: string; slug: string; status: TenantStatus; created_at: Date }[] =
+      await this.manager.query(`SELECT id, name, slug, status, created_at FROM platform_list_tenants()`);
+    return rows.map(({ created_at, ...row }) => ({ ...row, createdAt: created_at }));
+  }
+
+  async setTenantStatus(tenantId: string, status: TenantStatus): Promise<void> {
+    await this.manager.query(`SELECT platform_set_tenant_status($1, $2)`, [tenantId, status]);
+  }
+}
+
+export interface WithPlatformRoleOptions {
+  /**
+   * Role to assume (`SET LOCAL ROLE`). Undefined: DATABASE_PLATFORM_ROLE, or `foundation_platform`.
+   * `null`: do not switch (the login role inherits foundation_platform itself).
+   */
+  platformRole?: string | null;
+}
+
+/**
+ * Runs platform (cross-tenant) operations in one transaction as `foundation_platform`. The
+ * login must have been granted that role; the application's usual login should not be.
+ */
+export async function withPlatformRole<T>(
+  dataSource: DataSource,
+  work: (operations: PlatformOperations) => Promise<T>,
+  options: WithPlatformRoleOptions = {},
+): Promise<T> {
+  const role = roleToAssume(options.platformRole, PLATFORM_ROLE_VARIABLE, DEFAULT_PLATFORM_ROLE);
+  return dataSource.transaction(async (manager) => {
+    if (role) await manager.query(`SET LOCAL ROLE ${role}`);
+    return work(new PlatformOperations(manager));
+  });
+}

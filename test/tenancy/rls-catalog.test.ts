@@ -1,0 +1,101 @@
+import { APPLICATION_ROLE, APPLICATION_TABLE_PRIVILEGES } from '../../src/migrations/1754250030000-CreateApplicationRole';
+import { TENANT_SCOPED_TABLES } from '../../src/migrations/1754250031000-EnableTenantIsolation';
+import { tenantScopedPartitions, tenantScopedTables } from '../support/tenant-tables';
+import { useTestDatabase } from '../support/test-database';
+
+/**
+ * Read from the catalog: every table with a tenant_id column (and `tenants`) is under forced
+ * row-level security with a policy keyed on current_tenant_id() for reads and writes. A table
+ * added later without them fails here.
+ */
+describe('row-level security covers every tenant-scoped table', () => {
+  const db = useTestDatabase();
+
+  it('the list in EnableTenantIsolation is exactly the tables that have tenant_id', async () => {
+    expect([...TENANT_SCOPED_TABLES].sort()).toEqual(await tenantScopedTables(db.dataSource));
+  });
+
+  it('every tenant-scoped table, and tenants, has row-level security enabled and forced', async () => {
+    const tables = ['tenants', ...(await tenantScopedTables(db.dataSource))];
+    const rows: { relname: string; relrowsecurity: boolean; relforcerowsecurity: boolean }[] = await db.dataSource.query(
+      `SELECT relname, relrowsecurity, relforcerowsecurity FROM pg_class
+       WHERE relnamespace = current_schema()::regnamespace AND relname = ANY ($1) ORDER BY relname`,
+      [tables],
+    );
+    expect(rows).toEqual(
+      tables.sort().map((relname) => ({ relname, relrowsecurity: true, relforcerowsecurity: true })),
+    );
+  });
+
+  it('each has a policy for all commands and all roles that checks the tenant on read (USING) and write (WITH CHECK)', async () => {
+    const expected: Record<string, string> = { tenants: 'id' };
+    for (const table of await tenantScopedTables(db.dataSource)) expected[table] = 'tenant_id';
+    for (const [table, column] of Object.entries(expected)) {
+      const policies: { policyname: string; qual: string; with_check: string }[] = await db.dataSource.query(
+        `SELECT policyname, qual, with_check FROM pg_policies
+         WHERE schemaname = current_schema() AND tablename = $1 AND cmd = 'ALL' AND permissive = 'PERMISSIVE'
+           AND roles = '{public}'`,
+        [table],
+      );
+      const key = `(${column} = ( SELECT current_tenant_id() AS current_tenant_id))`;
+      expect({ table, policies: policies.map(({ qual, with_check }) => ({ qual, with_check })) }).toEqual({
+        table,
+        policies: [{ qual: key, with_check: key }],
+      });
+    }
+  });
+
+  it('no other policy applies to the application role or to everyone', async () => {
+    const rows: { tablename: string; policyname: string }[] = await db.dataSource.query(
+      `SELECT tablename, policyname FROM pg_policies
+       WHERE schemaname = current_schema()
+         AND (roles && ARRAY['public', $1]::name[])
+         AND policyname NOT LIKE 'pol\\_%\\_tenant\\_isolation' AND policyname <> 'pol_tenants_own_row'`,
+      [APPLICATION_ROLE],
+    );
+    expect(rows).toEqual([]);
+  });
+
+  it('the application role is not a superuser, cannot bypass RLS, cannot log in, and owns nothing', async () => {
+    const [role] = await db.dataSource.query(
+      `SELECT rolsuper, rolbypassrls, rolcanlogin, rolcreaterole, rolcreatedb,
+              (SELECT count(*)::int FROM pg_shdepend d WHERE d.refobjid = r.oid AND d.deptype = 'o') AS owned
+       FROM pg_roles r WHERE rolname = $1`,
+      [APPLICATION_ROLE],
+    );
+    expect(role).toEqual({ rolsuper: false, rolbypassrls: false, rolcanlogin: false, rolcreaterole: false, rolcreatedb: false, owned: 0 });
+  });
+
+  it('the application role has exactly its listed privileges: no TRUNCATE, REFERENCES, TRIGGER or DDL', async () => {
+    const rows: { relname: string; privileges: string }[] = await db.dataSource.query(
+      `SELECT c.relname, string_agg(acl.privilege_type, ', ' ORDER BY acl.privilege_type) AS privileges
+       FROM pg_class c CROSS JOIN LATERAL aclexplode(c.relacl) acl
+       WHERE c.relnamespace = current_schema()::regnamespace AND acl.grantee = $1::regrole
+       GROUP BY c.relname ORDER BY c.relname`,
+      [APPLICATION_ROLE],
+    );
+    const sorted = (list: string) => list.split(', ').sort().join(', ');
+    expect(rows).toEqual(
+      Object.entries(APPLICATION_TABLE_PRIVILEGES)
+        .map(([relname, privileges]) => ({ relname, privileges: sorted(privileges) }))
+        .sort((a, b) => a.relname.localeCompare(b.relname)),
+    );
+    for (const { privileges } of rows) expect(privileges).not.toMatch(/TRUNCATE|REFERENCES|TRIGGER/);
+    const [schema] = await db.dataSource.query(
+      `SELECT has_schema_privilege($1, current_schema(), 'CREATE') AS app_create,
+              has_schema_privilege('public', current_schema(), 'CREATE') AS public_create`,
+      [APPLICATION_ROLE],
+    );
+    expect(schema).toEqual({ app_create: false, public_create: false });
+  });
+
+  it('partitions of tenant-scoped tables grant the application role nothing (it goes through the parent)', async () => {
+    for (const partition of await tenantScopedPartitions(db.dataSource)) {
+      const [row] = await db.dataSource.query(
+        `SELECT has_table_privilege($1, $2::regclass, 'SELECT, INSERT, UPDATE, DELETE') AS any`,
+        [APPLICATION_ROLE, partition],
+      );
+      expect({ partition, any: row.any }).toEqual({ partition, any: false });
+    }
+  });
+});

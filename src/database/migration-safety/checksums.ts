@@ -1,0 +1,83 @@
+import { createHash } from 'node:crypto';
+import { DataSource, MigrationInterface, QueryRunner } from 'typeorm';
+import { captureMigrationSql } from './capture-migration-sql';
+import { EXIT, MigrationSafetyError } from './errors';
+import { AppliedMigration, migrationsTableName } from './migrations-table';
+
+/** The name TypeORM records for a migration class. */
+export function migrationNameOf(migration: MigrationInterface): string {
+  return migration.name ?? migration.constructor.name;
+}
+
+/**
+ * sha256 of the SQL a migration's `up` emits. Computed from the captured statements rather
+ * than the source file, so the TypeScript source (ts-node) and the compiled JavaScript (deploys)
+ * agree, and so comments, formatting of the code around the SQL, and imports do not count.
+ */
+export async function migrationChecksum(migration: MigrationInterface, dataSource?: DataSource): Promise<string> {
+  const statements = await captureMigrationSql(migration, 'up', dataSource);
+  return createHash('sha256').update(JSON.stringify(statements)).digest('hex');
+}
+
+export interface ChecksumReport {
+  /** Applied migrations whose code emits different SQL from what was applied. */
+  mismatches: { name: string; recorded: string; current: string }[];
+  /** Applied migrations without a recorded checksum (applied before checksums existed). */
+  unrecorded: string[];
+  /** Names in the migrations table that no migration class in the code has. */
+  unknown: string[];
+  /** Current checksum of every migration in the code, by name. */
+  current: Map<string, string>;
+}
+
+/** Compares every applied migration's recorded checksum with its code's. Reads only. */
+export async function compareChecksums(dataSource: DataSource, applied: AppliedMigration[]): Promise<ChecksumReport> {
+  const current = new Map<string, string>();
+  for (const migration of dataSource.migrations) current.set(migrationNameOf(migration), await migrationChecksum(migration, dataSource));
+  const report: ChecksumReport = { mismatches: [], unrecorded: [], unknown: [], current };
+  for (const row of applied) {
+    const checksum = current.get(row.name);
+    if (checksum === undefined) report.unknown.push(row.name);
+    else if (row.checksum === null) report.unrecorded.push(row.name);
+    else if (row.checksum !== checksum) report.mismatches.push({ name: row.name, recorded: row.checksum, current: checksum });
+  }
+  return report;
+}
+
+/**
+ * Before a run or revert: refuses when an applied migration was edited, and records the
+ * checksum of applied migrations that have none (adoption of databases migrated before
+ * checksums existed: their current code is taken as what was applied).
+ */
+export async function verifyAndAdoptChecksums(
+  dataSource: DataSource,
+  runner: QueryRunner,
+  applied: AppliedMigration[],
+  say: (line: string) => void,
+): Promise<ChecksumReport> {
+  const report = await compareChecksums(dataSource, applied);
+  if (report.mismatches.length > 0) throw checksumMismatchError(report.mismatches);
+  if (report.unrecorded.length > 0) {
+    const table = migrationsTableName(dataSource);
+    for (const name of report.unrecorded) {
+      await runner.query(`UPDATE "${table}" SET checksum = $1 WHERE name = $2 AND checksum IS NULL`, [report.current.get(name), name]);
+    }
+    say(`Recorded checksums for ${report.unrecorded.length} migration(s) applied before checksums existed: ${report.unrecorded.join(', ')}`);
+  }
+  return report;
+}
+
+export function checksumMismatchError(mismatches: ChecksumReport['mismatches']): MigrationSafetyError {
+  const lines = mismatches.map(
+    ({ name, recorded, current }) => `  ${name}: recorded ${recorded}, code now ${current}`,
+  );
+  return new MigrationSafetyError(
+    [
+      `Refusing to migrate: ${mismatches.length} applied migration(s) were edited after they were applied:`,
+      ...lines,
+      'The database was changed by the SQL recorded then, not by the code now. Undo the edit and put the change in a new migration;',
+      `or, if a reviewer has confirmed the edit changes nothing in effect (formatting, a comment in the SQL), re-record it with: npm run migration:repair -- ${mismatches[0]!.name}`,
+    ].join('\n'),
+    EXIT.checksumMismatch,
+  );
+}

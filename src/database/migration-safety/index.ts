@@ -1,0 +1,20 @@
+/**
+ * Deploy safety on top of TypeORM's migrations: an advisory lock around every run, checksums
+ * of applied migrations, session timeouts, previews (plan), status as a gate, multi-step
+ * revert. FoundationDataSource routes TypeORM's runMigrations/undoLastMigration through it, so
+ * the TypeORM CLI gets it too. README, "Deploy safety", describes the behaviour.
+ */
+export { captureMigrationSql, createRecordingQueryRunner } from './capture-migration-sql';
+export { migrationChecksum, migrationNameOf, compareChecksums } from './checksums';
+export { acquireMigrationLock, MIGRATION_LOCK_KEY } from './advisory-lock';
+export { EXIT, MigrationSafetyError } from './errors';
+export { SAFETY_COLUMNS, readAppliedMigrations } from './migrations-table';
+export { buildMigrationPlan } from './plan';
+export { repairChecksum } from './repair-checksum';
+export { revertMigrationsSafely } from './revert-migrations';
+export type { RevertOptions, RevertReport } from './revert-migrations';
+export { runMigrationsSafely } from './run-migrations';
+export { DEFAULT_SETTINGS, readSafetySettings, formatDuration } from './settings';
+export type { MigrationSafetySettings } from './settings';
+export { migrationStatus } from './status';
+export type { MigrationStatus } from './status';

@@ -1,0 +1,68 @@
+import { QueryRunner } from 'typeorm';
+
+/**
+ * Inserts seed rows that are not there yet and counts the ones it added. Idempotent by
+ * primary key: a row whose key exists is left exactly as it is (never updated), so running
+ * the seed again changes nothing and does not undo a developer's edits.
+ */
+export class SeedWriter {
+  readonly inserted = new Map<string, number>();
+
+  constructor(readonly runner: QueryRunner) {}
+
+  /** Whether a table (or view) exists: optional seed modules check for theirs. */
+  async tableExists(table: string): Promise<boolean> {
+    const [{ exists }] = await this.runner.query(`SELECT to_regclass($1) IS NOT NULL AS exists`, [table]);
+    return exists;
+  }
+
+  /**
+   * The tenant whose rows the next statements write. Under row-level security the policies
+   * read app.tenant_id, and FORCE ROW LEVEL SECURITY applies them even to the table owner
+   * that seeds; without RLS this setting is harmless. Local to the seed's transaction.
+   */
+  async actAsTenant(tenantId: string): Promise<void> {
+    await this.runner.query(`SELECT set_config('app.tenant_id', $1, true)`, [tenantId]);
+  }
+
+  /** INSERT ... ON CONFLICT DO NOTHING: for ordinary tables. */
+  async insert(table: string, rows: Record<string, unknown>[]): Promise<void> {
+    for (const row of rows) {
+      const columns = Object.keys(row);
+      const result = await this.runner.query(
+        `INSERT INTO ${table} (${columns.join(', ')}) VALUES (${columns.map((_, i) => `$${i + 1}`).join(', ')})
+         ON CONFLICT DO NOTHING RETURNING 1 AS added`,
+        columns.map((column) => row[column]),
+      );
+      this.count(table, result.length);
+    }
+  }
+
+  /**
+   * Looks the key up first and inserts only a missing row: for tables whose BEFORE INSERT
+   * triggers have side effects (the audit log's hash chain advances its head), where ON
+   * CONFLICT DO NOTHING would fire the trigger and then discard the row.
+   */
+  async insertIfMissing(table: string, key: string[], rows: Record<string, unknown>[]): Promise<void> {
+    for (const row of rows) {
+      const found = await this.runner.query(
+        `SELECT 1 FROM ${table} WHERE ${key.map((column, i) => `${column} = $${i + 1}`).join(' AND ')}`,
+        key.map((column) => row[column]),
+      );
+      if (found.length > 0) {
+        this.count(table, 0);
+        continue;
+      }
+      const columns = Object.keys(row);
+      await this.runner.query(
+        `INSERT INTO ${table} (${columns.join(', ')}) VALUES (${columns.map((_, i) => `$${i + 1}`).join(', ')})`,
+        columns.map((column) => row[column]),
+      );
+      this.count(table, 1);
+    }
+  }
+
+  private count(table: string, added: number): void {
+    this.inserted.set(table, (this.inserted.get(table) ?? 0) + added);
+  }
+}

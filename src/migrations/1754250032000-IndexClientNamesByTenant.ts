@@ -13,8 +13,9 @@ const FULL_NAME = `(first_name || ' ' || last_name)`;
  * Locks: none that block writes. Runs outside a transaction (`transaction = false`) so that
  * both indexes are built and dropped CONCURRENTLY (SHARE UPDATE EXCLUSIVE: reads and writes
  * continue). If it fails half-way, an INVALID index may remain: run it again (IF NOT EXISTS
- * skips a valid one; drop an invalid one by hand first). `typeorm migration:revert` ignores
- * `transaction = false`: revert this one with `--transaction none`.
+ * skips a valid one; drop an invalid one by hand first). TypeORM's own revert ignores
+ * `transaction = false`; FoundationDataSource honours it, so every revert path runs this
+ * `down` outside a transaction too.
  */
 export class IndexClientNamesByTenant1754250032000 implements MigrationInterface {
   name = 'IndexClientNamesByTenant1754250032000';

@@ -10,10 +10,9 @@ describe('reverting every migration', () => {
     const applied = await db.dataSource.runMigrations({ transaction: 'each' });
     expect(applied.map((migration) => migration.name)).toEqual(db.dataSource.migrations.map((m) => m.name));
 
-    // undoLastMigration ignores a migration's `transaction = false`, so choose the mode per migration.
-    for (const migration of [...applied].reverse()) {
-      await db.dataSource.undoLastMigration({ transaction: migration.instance?.transaction === false ? 'none' : 'each' });
-    }
+    // As the TypeORM CLI calls it: FoundationDataSource honours each migration's `transaction = false`
+    // (IndexClientNamesByTenant's DROP INDEX CONCURRENTLY would fail inside a transaction).
+    for (let i = 0; i < applied.length; i++) await db.dataSource.undoLastMigration({ transaction: 'each' });
 
     expect(await catalogOf(db.dataSource)).toEqual(pristine);
     expect(await db.dataSource.showMigrations()).toBe(true); // all pending again

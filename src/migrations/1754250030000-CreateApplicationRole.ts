@@ -8,11 +8,13 @@ export const APPLICATION_ROLE = 'foundation_app';
  * What the application role may do on each table, and nothing more. No TRUNCATE and no
  * REFERENCES (both ignore row-level security), no TRIGGER. Tenants are created and retired
  * through the platform functions (CreatePlatformOperations), so the application may only read
- * and update its own tenant's row. An append-only table (the audit log) gets SELECT, INSERT.
+ * its own tenant's row and update its name and settings: status, slug and deleted_at change
+ * only through those functions, so a suspended tenant cannot reactivate itself. An append-only
+ * table (the audit log) gets SELECT, INSERT.
  * Adding a table: one line here, one in TENANT_SCOPED_TABLES (EnableTenantIsolation).
  */
 export const APPLICATION_TABLE_PRIVILEGES: Readonly<Record<string, string>> = {
-  tenants: 'SELECT, UPDATE',
+  tenants: 'SELECT, UPDATE (name, settings)',
   users: 'SELECT, INSERT, UPDATE, DELETE',
   facilities: 'SELECT, INSERT, UPDATE, DELETE',
   clients: 'SELECT, INSERT, UPDATE, DELETE',

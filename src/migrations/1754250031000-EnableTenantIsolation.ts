@@ -25,8 +25,8 @@ const CURRENT_TENANT = '(SELECT current_tenant_id())';
  *
  * `current_tenant_id()` reads the setting and fails closed: unset, or the empty string that a
  * transaction-local setting leaves behind on a pooled connection, is NULL, which no row's
- * tenant_id equals, so nothing is visible and every write fails the WITH CHECK with an RLS
- * error (SQLSTATE 42501) rather than a cast error.
+ * tenant_id equals, so nothing is visible: an INSERT fails the WITH CHECK with an RLS error
+ * (SQLSTATE 42501) rather than a cast error, and an UPDATE or DELETE finds no row to change.
  *
  * Row-level security is FORCED, so the tables' owner is bound too; only superusers and
  * BYPASSRLS roles skip it. A data migration run by the owner must therefore set app.tenant_id

@@ -1,13 +1,6 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
 import { createRoleSql, dropRoleIfUnusedSql, transferFunctionOwnershipSql } from './support/roles';
 
-/**
- * PENDING: needs ciam_systems and user_ciam_mappings (audit-log and CIAM issue). To enable,
- * after those migrations are on the branch: move this file to
- * src/migrations/1754250035000-CreateLoginResolution.ts and the test
- * test/tenancy/login-resolution.test.ts.pending to .test.ts.
- */
-
 /** Owns resolve_ciam_login(); may read the few columns sign-in needs, nothing else. */
 export const LOGIN_RESOLVER_ROLE = 'foundation_login_resolver';
 

@@ -51,11 +51,22 @@ describe('the application role cannot escape row-level security', () => {
     ['grant itself BYPASSRLS', () => 'ALTER ROLE foundation_app BYPASSRLS'],
     ['grant itself the owner', () => `GRANT "${owner()}" TO foundation_app`],
     ['create a role', () => 'CREATE ROLE escape_hatch BYPASSRLS'],
+    // Status, slug and soft delete of a tenant change only through the platform functions.
+    ['reactivate its own tenant', () => `UPDATE tenants SET status = 'active'`],
+    ['soft-delete its own tenant', () => `UPDATE tenants SET deleted_at = now()`],
+    ['change its own slug', () => `UPDATE tenants SET slug = 'taken-over'`],
   ];
 
   it.each(forbidden)('%s is refused', async (_label, sql) => {
     // 42501 insufficient_privilege: refused for lack of rights, not for some incidental reason.
     expect(await attempt(sql())).toMatch(/^42501: (permission denied|must be (owner|superuser))/);
+  });
+
+  it("may rename its own tenant and change its settings (the columns it is granted)", async () => {
+    const updated = await withTenant(app, tenant, (manager) =>
+      manager.query(`UPDATE tenants SET name = 'Renamed Care', settings = '{"locale": "en-GB"}' RETURNING name, settings`),
+    );
+    expect(updated[0]).toEqual([{ name: 'Renamed Care', settings: { locale: 'en-GB' } }]);
   });
 
   it('row_security = off does not turn policies off: the query fails instead', async () => {

@@ -1,5 +1,3 @@
-// PENDING with src/migrations/pending/1754250035000-CreateLoginResolution.ts.pending: rename to
-// login-resolution.test.ts once the CIAM tables and that migration are on the branch.
 import { DataSource } from 'typeorm';
 import { resolveLogin, withTenant } from '../../src/database/tenant-context';
 import { useAppLogin } from '../support/app-login';

@@ -11,6 +11,8 @@ describe('withTenant', () => {
   const db = useTestDatabase();
   const login = useAppLogin(db);
   const noInheritLogin = useAppLogin(db, ['foundation_app'], false);
+  // As a migrator is left after migrating: a member of a function-owning role, whose policy reads every client.
+  const searchOwnerLogin = useAppLogin(db, ['foundation_app', 'foundation_client_search']);
   let app: DataSource;
   let tenantA: string;
   let tenantB: string;
@@ -51,6 +53,21 @@ describe('withTenant', () => {
       /bypasses row-level security/,
     );
     const asApp = await withTenant(db.dataSource, tenantA, (manager) => manager.find(Client), { appRole: 'foundation_app' });
+    expect(asApp.map((client) => client.id)).toEqual([clientA]);
+  });
+
+  it('refuses a role that holds a function owner with a cross-tenant policy, unless it assumes the application role', async () => {
+    const member = await searchOwnerLogin.connect(1);
+    // What the refusal prevents: through the inherited USING (true) policy, tenant B's client is visible.
+    const seen = await member.transaction(async (manager) => {
+      await manager.query(`SET LOCAL app.tenant_id = '${tenantA}'`);
+      return manager.query(`SELECT DISTINCT tenant_id FROM clients ORDER BY 1`);
+    });
+    expect(seen.length).toBe(2);
+    await expect(withTenant(member, tenantA, async () => 'ran', { appRole: null })).rejects.toThrow(
+      /holds foundation_client_search, whose policies read across tenants/,
+    );
+    const asApp = await withTenant(member, tenantA, (manager) => manager.find(Client), { appRole: 'foundation_app' });
     expect(asApp.map((client) => client.id)).toEqual([clientA]);
   });
 

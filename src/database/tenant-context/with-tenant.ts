@@ -24,7 +24,9 @@ export interface WithTenantOptions {
  * with the transaction, so a pooled connection carries nothing over to its next user.
  *
  * Throws TenantContextError for a malformed id or a role that bypasses row-level security
- * (a superuser or BYPASSRLS role would see every tenant), UnknownTenantError for an unknown one.
+ * (a superuser or BYPASSRLS role would see every tenant) or holds a role with a cross-tenant
+ * policy of its own (the function owners, which the migrator is a member of), and
+ * UnknownTenantError for an unknown one.
  *
  * What the database cannot catch, and the caller must not do: run a query through anything
  * other than `manager` inside `work` (the outer `dataSource`, a repository obtained from it, or
@@ -50,15 +52,29 @@ export async function withTenant<T>(
     // 'local'); a function call is not forwarded. The id was checked against UUID just above,
     // so it is safe to write as a literal.
     await manager.query(`SET LOCAL app.tenant_id = '${tenantId.toLowerCase()}'`);
+    // Besides superusers and BYPASSRLS, a role that holds one of the function-owning roles
+    // (every role-specific policy of ours belongs to one, and each reads across tenants) would
+    // see other tenants' rows: the migrator keeps those memberships, so refuse it too.
     const [check] = await manager.query(
       `SELECT EXISTS (SELECT 1 FROM tenants WHERE id = $1 AND deleted_at IS NULL) AS known,
-              (SELECT rolsuper OR rolbypassrls FROM pg_roles WHERE rolname = current_user) AS bypasses`,
+              (SELECT rolsuper OR rolbypassrls FROM pg_roles WHERE rolname = current_user) AS bypasses,
+              (SELECT string_agg(DISTINCT r.rolname, ', ' ORDER BY r.rolname)
+                 FROM pg_policy p CROSS JOIN LATERAL unnest(p.polroles) AS granted(oid)
+                 JOIN pg_roles r ON r.oid = granted.oid
+                WHERE p.polrelid IN (SELECT oid FROM pg_class WHERE relnamespace = current_schema()::regnamespace)
+                  AND pg_has_role(current_user, r.oid, 'USAGE')) AS cross_tenant_roles`,
       [tenantId],
     );
     if (check.bypasses) {
       throw new TenantContextError(
         'The database role in effect bypasses row-level security (superuser or BYPASSRLS); ' +
           `connect as a login granted foundation_app, or set ${APP_ROLE_VARIABLE}=foundation_app`,
+      );
+    }
+    if (check.cross_tenant_roles) {
+      throw new TenantContextError(
+        `The database role in effect holds ${check.cross_tenant_roles}, whose policies read across tenants ` +
+          `(the migrating role keeps them); connect as a login granted only foundation_app, or set ${APP_ROLE_VARIABLE}=foundation_app`,
       );
     }
     if (!check.known) throw new UnknownTenantError(tenantId);

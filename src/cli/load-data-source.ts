@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { DataSource, InstanceChecker } from 'typeorm';
 import { createDataSource } from '../database/create-data-source';
+import { DatabaseConfigError } from '../database/database-config-error';
 
 /**
  * The DataSource a command works on: the project's own (DATABASE_URL or the embedded server,
@@ -10,11 +11,17 @@ import { createDataSource } from '../database/create-data-source';
 export async function loadDataSource(file?: string): Promise<DataSource> {
   if (!file) return createDataSource();
   // require, as the TypeORM CLI does: a CommonJS file, or TypeScript under ts-node.
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const exports = require(path.resolve(process.cwd(), file)) as Record<string, unknown>;
+  let exports: Record<string, unknown>;
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    exports = require(path.resolve(process.cwd(), file)) as Record<string, unknown>;
+  } catch (error) {
+    // Bad configuration (exit code 2), like a malformed DATABASE_URL.
+    throw new DatabaseConfigError(`Cannot load the DataSource file ${file}: ${(error as Error).message.split('\n')[0]}`);
+  }
   for (const value of Object.values(exports)) {
     const resolved = await value;
     if (InstanceChecker.isDataSource(resolved)) return resolved as DataSource;
   }
-  throw new Error(`${file} exports no DataSource (nor a promise of one)`);
+  throw new DatabaseConfigError(`${file} exports no DataSource (nor a promise of one)`);
 }

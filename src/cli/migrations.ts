@@ -33,7 +33,7 @@ async function withDataSource(file: string | undefined, work: (dataSource: DataS
   let dataSource: DataSource | undefined;
   try {
     dataSource = await loadDataSource(file);
-    await dataSource.initialize();
+    await connect(dataSource);
     code = await work(dataSource);
   } catch (error) {
     code = report(error);
@@ -45,6 +45,20 @@ async function withDataSource(file: string | undefined, work: (dataSource: DataS
     }
   }
   process.exit(code);
+}
+
+/**
+ * Initialises the DataSource; any failure to do so is a connection or configuration problem
+ * (exit code 2). The project's DataSource already words it as one line; a plain one from
+ * `-d <file>` does not, so its error is wrapped here.
+ */
+async function connect(dataSource: DataSource): Promise<void> {
+  try {
+    await dataSource.initialize();
+  } catch (error) {
+    if (error instanceof DatabaseConfigError) throw error;
+    throw new DatabaseConfigError(`Cannot connect with the DataSource: ${(error as Error).message}`);
+  }
 }
 
 function report(error: unknown): number {
@@ -115,7 +129,10 @@ program
       const lines = [`Reverted (${result.reverted.length}): ${result.reverted.join(', ') || 'none'}`];
       if (result.failed) {
         const reason = result.failed.error instanceof Error ? result.failed.error.message : String(result.failed.error);
-        lines.push(`Failed: ${result.failed.name} (rolled back, still applied): ${reason}`);
+        const state = result.failed.rolledBack
+          ? 'rolled back, still applied'
+          : 'ran without a transaction: part of its down may have run; it is still recorded as applied';
+        lines.push(`Failed: ${result.failed.name} (${state}): ${reason}`);
         lines.push(`Not reverted (${result.notReverted.length}): ${result.notReverted.join(', ') || 'none'}`);
       }
       process.stdout.write(`${lines.join('\n')}\n`);

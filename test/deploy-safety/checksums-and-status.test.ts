@@ -59,6 +59,10 @@ describe('checksums and migration:status', () => {
     expect(tampered.code).toBe(4);
     const human = await runSafetyCli(['status'], env(), set.dataSourceFile);
     expect(human.stdout).toContain('CHECKSUM MISMATCH');
+    // The plan refuses too: its SQL would be recorded on top of the edited migration.
+    const plan = await runSafetyCli(['plan'], env(), set.dataSourceFile);
+    expect(plan.code).toBe(4);
+    expect(plan.stderr).toContain(`${FIRST.name}: recorded ${before.checksum}, code now `);
 
     const refused = await runTypeorm(['migration:run'], set.dataSourceFile, env());
     expect(refused.code).not.toBe(0);
@@ -84,6 +88,10 @@ describe('checksums and migration:status', () => {
     const adoptable = await status();
     expect(adoptable.code).toBe(0);
     expect(JSON.parse(adoptable.stdout).applied.map((row: { checksum: string }) => row.checksum)).toEqual(['unrecorded', 'unrecorded']);
+    const plan = await runSafetyCli(['plan'], env(), set.dataSourceFile);
+    expect(plan.code).toBe(0);
+    expect(plan.stdout).toContain(`UPDATE "schema_migrations" SET checksum = '`);
+    expect(plan.stdout).toContain(`WHERE name = '${SECOND.name}' AND checksum IS NULL;`);
 
     const run = await runTypeorm(['migration:run'], set.dataSourceFile, env());
     expect(run.code).toBe(0);
@@ -102,5 +110,8 @@ describe('checksums and migration:status', () => {
     const unreachable = await runSafetyCli(['status'], { DATABASE_URL: 'postgres://postgres@127.0.0.1:1/postgres' });
     expect(unreachable.code).toBe(2);
     expect(unreachable.stderr).toContain('Cannot connect to PostgreSQL at 127.0.0.1:1');
+    const badFile = await runSafetyCli(['status'], env(), 'test/no-such-data-source.ts');
+    expect(badFile.code).toBe(2);
+    expect(badFile.stderr).toContain('Cannot load the DataSource file test/no-such-data-source.ts');
   });
 });

@@ -75,6 +75,33 @@ describe('a run blocked by another connection', () => {
     expect(await state()).toEqual(before);
   });
 
+  it('MIGRATION_LOCK_WAIT=0 waits without a limit until the holder lets go, then runs', async () => {
+    await other.query('SELECT pg_advisory_lock($1::bigint)', [MIGRATION_LOCK_KEY.toString()]);
+    const project = db.dataSource.migrations.map((migration) => migration.constructor as Function);
+    const stderr = jest.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    try {
+      let settled = false;
+      const run = withEnv({ MIGRATION_LOCK_WAIT: '0' }, () =>
+        withMigrations(db.settings, [...project, AddTenantNote1800000000000], (dataSource) => dataSource.runMigrations()),
+      ).finally(() => {
+        settled = true;
+      });
+      // Well past the first poll: a zero wait that meant "give up at once" would have failed by now.
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      expect(settled).toBe(false);
+      await other.query('SELECT pg_advisory_unlock($1::bigint)', [MIGRATION_LOCK_KEY.toString()]);
+      const applied = await run;
+      expect(applied.map((migration) => migration.name)).toEqual(['AddTenantNote1800000000000']);
+      const written = stderr.mock.calls.map(([chunk]) => String(chunk)).join('');
+      expect(written).toContain('waiting without a limit');
+    } finally {
+      stderr.mockRestore();
+      // Leave the shared test database as the other tests expect it.
+      await db.dataSource.query(`ALTER TABLE tenants DROP COLUMN IF EXISTS note`);
+      await db.dataSource.query(`DELETE FROM schema_migrations WHERE name = 'AddTenantNote1800000000000'`);
+    }
+  });
+
   it('holding a lock on a table the migration alters: lock_timeout fails it with a clear message, nothing applied', async () => {
     await other.query('BEGIN');
     await other.query('SELECT count(*) FROM tenants'); // ACCESS SHARE, held until the transaction ends

@@ -67,6 +67,31 @@ describe('revert several migrations', () => {
     expect(await relations()).toEqual(['alpha']);
   });
 
+  it('reports a failing down that ran without a transaction as possibly half done, not as rolled back', async () => {
+    const failingIndex = { ...ALPHA_INDEX, down: ['DROP INDEX CONCURRENTLY ix_alpha_id', 'SELECT 1 / 0'] };
+    const report = await withMigrations(db.settings, migrationClasses([ALPHA, BETA, failingIndex, GAMMA]), (dataSource) =>
+      revertMigrationsSafely(dataSource, { count: 3 }, readSafetySettings(), silent),
+    );
+    expect(report.reverted).toEqual([GAMMA.name]);
+    expect(report.failed).toEqual(expect.objectContaining({ name: ALPHA_INDEX.name, rolledBack: false }));
+    expect(report.notReverted).toEqual([BETA.name]);
+    // Its first statement stayed done: the index is gone, yet the migration is still recorded.
+    expect(await relations()).toEqual(['alpha', 'beta']);
+    expect(await applied()).toEqual([ALPHA.name, BETA.name, ALPHA_INDEX.name]);
+    await db.dataSource.query(`DROP TABLE IF EXISTS alpha, beta, gamma, schema_migrations`);
+  });
+
+  it('refuses a count that is not a whole number of at least 1, reverting nothing', async () => {
+    for (const count of [0, -1, 1.5]) {
+      await expect(
+        withMigrations(db.settings, migrationClasses(ALL), (dataSource) =>
+          revertMigrationsSafely(dataSource, { count }, readSafetySettings(), silent),
+        ),
+      ).rejects.toThrow(`Cannot revert ${count} migrations: the count must be a whole number of at least 1`);
+    }
+    expect(await applied()).toEqual([ALPHA.name, BETA.name, ALPHA_INDEX.name, GAMMA.name]);
+  });
+
   it('TypeORM-style undoLastMigration (migration:revert of the TypeORM CLI) honours transaction = false too', async () => {
     await withMigrations(db.settings, migrationClasses(ALL), async (dataSource) => {
       await dataSource.undoLastMigration();

@@ -41,7 +41,8 @@ export async function acquireMigrationLock(
   say: (line: string) => void = (line) => process.stderr.write(`${line}\n`),
 ): Promise<HeldLock> {
   const [client, releaseClient] = (await (dataSource.driver as PostgresDriver).obtainMasterConnection()) as [RawClient, (error?: unknown) => void];
-  const deadline = Date.now() + waitMs;
+  // 0 means no limit (as for lock_timeout): wait for as long as the other run takes.
+  const deadline = waitMs === 0 ? Number.POSITIVE_INFINITY : Date.now() + waitMs;
   let announced = false;
   try {
     for (;;) {
@@ -57,7 +58,8 @@ export async function acquireMigrationLock(
         );
       }
       if (!announced) {
-        say(`Waiting for the migration lock held by backend pid ${holder ?? 'unknown'} (another migration run; waiting up to ${formatDuration(waitMs)})...`);
+        const limit = waitMs === 0 ? 'without a limit' : `up to ${formatDuration(waitMs)}`;
+        say(`Waiting for the migration lock held by backend pid ${holder ?? 'unknown'} (another migration run; waiting ${limit})...`);
         announced = true;
       }
       await sleep(Math.min(POLL_MS, Math.max(0, deadline - Date.now())));

@@ -1,6 +1,6 @@
 import { DataSource, MigrationExecutor, QueryRunner } from 'typeorm';
 import { captureMigrationSql, createRecordingQueryRunner } from './capture-migration-sql';
-import { migrationChecksum, migrationNameOf } from './checksums';
+import { checksumMismatchError, compareChecksums, migrationChecksum, migrationNameOf } from './checksums';
 import { EXIT, MigrationSafetyError } from './errors';
 import {
   addSafetyColumnsSql,
@@ -9,7 +9,7 @@ import {
   missingSafetyColumns,
   readAppliedMigrations,
 } from './migrations-table';
-import { pendingMigrations } from './status';
+import { migrationTimestampOf, pendingMigrations } from './status';
 import { MigrationSafetySettings } from './settings';
 
 /**
@@ -35,6 +35,10 @@ export async function buildMigrationPlan(dataSource: DataSource, settings: Migra
   } finally {
     await reader.release();
   }
+  // Refuse what migration:run would refuse: a plan on top of an edited migration would record
+  // new migrations over SQL that no longer says what the database holds.
+  const checksums = await compareChecksums(dataSource, applied);
+  if (checksums.mismatches.length > 0) throw checksumMismatchError(checksums.mismatches);
   const pending = pendingMigrations(dataSource.migrations, new Set(applied.map((row) => row.name)));
   const mode = dataSource.options.migrationsTransactionMode ?? 'all';
   if (mode === 'all' && pending.some((migration) => migration.transaction !== undefined)) {
@@ -53,6 +57,13 @@ export async function buildMigrationPlan(dataSource: DataSource, settings: Migra
   if (missingColumns.length > 0) {
     out.push('', '-- deploy-safety columns of the migrations table', ...addSafetyColumnsSql(table, missingColumns).map(terminate));
   }
+  if (checksums.unrecorded.length > 0) {
+    // migration:run adopts migrations applied before checksums existed; so does the plan.
+    out.push('', '-- checksums of migrations applied before checksums existed (adopted, as migration:run does)');
+    for (const name of checksums.unrecorded) {
+      out.push(terminate(`UPDATE "${table}" SET checksum = ${quote(checksums.current.get(name)!)} WHERE name = ${quote(name)} AND checksum IS NULL`));
+    }
+  }
   if (mode === 'all' && pending.length > 0) out.push('', 'BEGIN;');
   for (const [index, migration] of pending.entries()) {
     const name = migrationNameOf(migration);
@@ -65,7 +76,7 @@ export async function buildMigrationPlan(dataSource: DataSource, settings: Migra
     out.push(
       terminate(
         `INSERT INTO "${table}" ("timestamp", name, checksum, applied_at, duration_ms, applied_by) ` +
-          `VALUES (${timestampOf(name)}, ${quote(name)}, ${quote(checksum)}, clock_timestamp(), NULL, current_user || ' via migration:plan')`,
+          `VALUES (${migrationTimestampOf(name)}, ${quote(name)}, ${quote(checksum)}, clock_timestamp(), NULL, current_user || ' via migration:plan')`,
       ),
     );
     if (inOwnTransaction) out.push('COMMIT;');
@@ -83,10 +94,6 @@ async function migrationsTableSql(dataSource: DataSource): Promise<string[]> {
   await executor.createMigrationsTableIfNotExist(runner);
   // The recorded existence check is a SELECT with no effect; only the DDL is the plan.
   return statements.filter((statement) => !/^\s*SELECT\b/i.test(statement));
-}
-
-function timestampOf(name: string): number {
-  return Number.parseInt(name.slice(-13), 10);
 }
 
 /** One statement as psql needs it: ending in exactly one semicolon. */

@@ -30,7 +30,7 @@ export async function repairChecksum(
       if (!row) throw new MigrationSafetyError(`Cannot repair ${name}: it is not an applied migration`, EXIT.failed);
       const migration = dataSource.migrations.find((candidate) => migrationNameOf(candidate) === name);
       if (!migration) {
-        throw new MigrationSafetyError(`Cannot repair ${name}: no migration class by that name is in the code`, EXIT.failed);
+        throw new MigrationSafetyError(`Cannot repair ${name}: no migration class by that name is in the code`, EXIT.unknownApplied);
       }
       const recorded = await migrationChecksum(migration, dataSource);
       await runner.query(`UPDATE "${migrationsTableName(dataSource)}" SET checksum = $1 WHERE id = $2`, [recorded, row.id]);

@@ -19,8 +19,12 @@ export interface RevertOptions {
 export interface RevertReport {
   /** Reverted, in the order they were reverted (latest first). */
   reverted: string[];
-  /** The migration whose `down` failed (rolled back, still applied), and why. */
-  failed?: { name: string; error: unknown };
+  /**
+   * The migration whose `down` failed, and why; it is still recorded as applied. `rolledBack`
+   * says whether its `down` ran in a transaction that was rolled back (false for a migration
+   * with `transaction = false`, or with transaction 'none': part of its `down` may have run).
+   */
+  failed?: { name: string; error: unknown; rolledBack: boolean };
   /** Asked for but not reverted because an earlier revert failed. */
   notReverted: string[];
 }
@@ -47,7 +51,11 @@ export async function revertMigrationsSafely(
       }
       targets = latestFirst.slice(0, index);
     } else {
-      targets = latestFirst.slice(0, options.count ?? 1);
+      const count = options.count ?? 1;
+      if (!Number.isInteger(count) || count < 1) {
+        throw new MigrationSafetyError(`Cannot revert ${count} migrations: the count must be a whole number of at least 1`, EXIT.failed);
+      }
+      targets = latestFirst.slice(0, count);
     }
 
     const byName = new Map<string, MigrationInterface>(dataSource.migrations.map((m) => [migrationNameOf(m), m]));
@@ -55,7 +63,7 @@ export async function revertMigrationsSafely(
     if (missing.length > 0) {
       throw new MigrationSafetyError(
         `Cannot revert ${missing.join(', ')}: no migration class by that name is in the code this command loaded`,
-        EXIT.failed,
+        EXIT.unknownApplied,
       );
     }
 
@@ -85,7 +93,7 @@ export async function revertMigrationsSafely(
             // The original error is the one worth reporting.
           }
         }
-        report.failed = { name: row.name, error };
+        report.failed = { name: row.name, error, rolledBack: inTransaction };
         report.notReverted = targets.slice(position + 1).map((later) => later.name);
         break;
       }

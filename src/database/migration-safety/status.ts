@@ -65,6 +65,11 @@ export async function migrationStatus(dataSource: DataSource): Promise<Migration
 
 /** Migrations in the code not yet applied, in the order TypeORM runs them (by timestamp). */
 export function pendingMigrations(migrations: MigrationInterface[], applied: Set<string>): MigrationInterface[] {
-  const timestampOf = (migration: MigrationInterface) => Number.parseInt(migrationNameOf(migration).slice(-13), 10);
-  return migrations.filter((migration) => !applied.has(migrationNameOf(migration))).sort((a, b) => timestampOf(a) - timestampOf(b));
+  const byTimestamp = (migration: MigrationInterface) => migrationTimestampOf(migrationNameOf(migration));
+  return migrations.filter((migration) => !applied.has(migrationNameOf(migration))).sort((a, b) => byTimestamp(a) - byTimestamp(b));
+}
+
+/** The timestamp TypeORM reads off a migration's name: its last 13 digits. */
+export function migrationTimestampOf(name: string): number {
+  return Number.parseInt(name.slice(-13), 10);
 }

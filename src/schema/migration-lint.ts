@@ -5,6 +5,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { MigrationInterface } from 'typeorm';
 import { captureMigrationSql } from '../database/migration-safety/capture-migration-sql';
+import { migrationNameOf } from '../database/migration-safety/checksums';
 import { projectRoot } from '../database/project-root';
 import { LANDED_MIGRATION_EXCEPTIONS, LintException } from './lint-exceptions';
 
@@ -63,7 +64,7 @@ export async function lintMigrations(migrations: MigrationInterface[], options: 
     const groups = new Map<string, { direction: 'up' | 'down'; inTransaction: boolean; files: string[] }>();
     const owners = new Map<string, { migration: string; direction: 'up' | 'down' }>();
     for (const migration of migrations) {
-      const name = migration.name ?? migration.constructor.name;
+      const name = migrationNameOf(migration);
       const inTransaction = migration.transaction !== false;
       for (const direction of ['up', 'down'] as const) {
         const file = path.join(dir, `${name}.${direction}.sql`);

@@ -1,6 +1,7 @@
 import { DataSource } from 'typeorm';
 import { MIGRATIONS_TABLE } from '../database/data-source-options';
 import { FoundationDataSource } from '../database/foundation-data-source';
+import { migrationNameOf } from '../database/migration-safety/checksums';
 import { diffSchemas, formatDifferences, SchemaDifference } from './schema-diff';
 import { SchemaModel } from './schema-model';
 import { withMigratedScratchDatabase } from './scratch-database';
@@ -36,7 +37,7 @@ export async function checkSchema(target: FoundationDataSource, snapshotPath = S
   return withMigratedScratchDatabase(target.settings, async (scratch) => {
     const migrated = await readProjectSchema(scratch);
     const typeormDiff = await scratch.driver.createSchemaBuilder().log();
-    const expected = scratch.migrations.map((m) => m.name ?? m.constructor.name);
+    const expected = scratch.migrations.map(migrationNameOf);
 
     const sections: CheckSection[] = [
       {

@@ -25,13 +25,17 @@ export class SeedWriter {
     await this.runner.query(`SELECT set_config('app.tenant_id', $1, true)`, [tenantId]);
   }
 
-  /** INSERT ... ON CONFLICT DO NOTHING: for ordinary tables. */
+  /**
+   * INSERT ... ON CONFLICT ON CONSTRAINT pk_<table> DO NOTHING: for ordinary tables. Only a
+   * clash on the primary key means "already seeded"; a clash on any other unique rule (a
+   * developer's own user with a seed e-mail address) fails loudly, naming the constraint.
+   */
   async insert(table: string, rows: Record<string, unknown>[]): Promise<void> {
     for (const row of rows) {
       const columns = Object.keys(row);
       const result = await this.runner.query(
         `INSERT INTO ${table} (${columns.join(', ')}) VALUES (${columns.map((_, i) => `$${i + 1}`).join(', ')})
-         ON CONFLICT DO NOTHING RETURNING 1 AS added`,
+         ON CONFLICT ON CONSTRAINT pk_${table} DO NOTHING RETURNING 1 AS added`,
         columns.map((column) => row[column]),
       );
       this.count(table, result.length);

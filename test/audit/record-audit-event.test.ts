@@ -67,12 +67,14 @@ describe('recordAuditEvent', () => {
 
   it('rolls back with the transaction it was recorded in', async () => {
     const before = await db.dataSource.query(`SELECT count(*)::int AS n FROM user_action_audit_logs WHERE tenant_id = $1`, [tenantId]);
-    await db.dataSource
-      .transaction(async (manager) => {
+    // Only the test's own failure may end the transaction: a failing recordAuditEvent would
+    // leave the count unchanged too, and must not pass for a rollback.
+    await expect(
+      db.dataSource.transaction(async (manager) => {
         await recordAuditEvent(manager, sampleEvent(tenantId));
         throw new Error('the change failed');
-      })
-      .catch(() => undefined);
+      }),
+    ).rejects.toThrow('the change failed');
     const after = await db.dataSource.query(`SELECT count(*)::int AS n FROM user_action_audit_logs WHERE tenant_id = $1`, [tenantId]);
     expect(after).toEqual(before);
   });

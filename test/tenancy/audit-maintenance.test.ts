@@ -5,6 +5,7 @@ import { useAppLogin } from '../support/app-login';
 import { sqlstateOf } from '../support/rule-check';
 import { tenantScopedPartitions } from '../support/tenant-tables';
 import { useTestDatabase } from '../support/test-database';
+import { columnPrivilegesOf, tablePrivilegesOf } from '../support/privileges';
 
 const MAINTAINER_FUNCTIONS = ['list_audit_log_tenants()', 'record_audit_log_retention_anchors(regclass)', 'verify_audit_log_chain(uuid)'];
 
@@ -30,24 +31,12 @@ describe('audit maintenance role and functions', () => {
   });
 
   it('it may read the audit rows, the chains and tenant ids, and update only the retention anchor', async () => {
-    const tables: { relname: string; privileges: string }[] = await db.dataSource.query(
-      `SELECT c.relname, string_agg(acl.privilege_type, ', ' ORDER BY acl.privilege_type) AS privileges
-       FROM pg_class c CROSS JOIN LATERAL aclexplode(c.relacl) acl
-       WHERE c.relnamespace = current_schema()::regnamespace AND acl.grantee = $1::regrole
-       GROUP BY c.relname ORDER BY c.relname`,
-      [AUDIT_MAINTAINER_ROLE],
-    );
+    const tables = await tablePrivilegesOf(db.dataSource, AUDIT_MAINTAINER_ROLE);
     expect(tables).toEqual([
       { relname: 'user_action_audit_log_chains', privileges: 'SELECT' },
       { relname: 'user_action_audit_logs', privileges: 'SELECT' },
     ]);
-    const columns: { relname: string; attname: string; privilege: string }[] = await db.dataSource.query(
-      `SELECT c.relname, a.attname, acl.privilege_type AS privilege
-       FROM pg_class c JOIN pg_attribute a ON a.attrelid = c.oid CROSS JOIN LATERAL aclexplode(a.attacl) acl
-       WHERE c.relnamespace = current_schema()::regnamespace AND acl.grantee = $1::regrole
-       ORDER BY 1, 2, 3`,
-      [AUDIT_MAINTAINER_ROLE],
-    );
+    const columns = await columnPrivilegesOf(db.dataSource, AUDIT_MAINTAINER_ROLE);
     expect(columns).toEqual([
       { relname: 'tenants', attname: 'id', privilege: 'SELECT' },
       { relname: 'user_action_audit_log_chains', attname: 'anchor_hash', privilege: 'UPDATE' },

@@ -2,6 +2,7 @@ import { APPLICATION_ROLE, APPLICATION_TABLE_PRIVILEGES } from '../../src/migrat
 import { TENANT_SCOPED_TABLES } from '../../src/migrations/1754250031000-EnableTenantIsolation';
 import { tenantScopedPartitions, tenantScopedTables } from '../support/tenant-tables';
 import { useTestDatabase } from '../support/test-database';
+import { columnPrivilegesOf, tablePrivilegesOf } from '../support/privileges';
 
 /**
  * Read from the catalog: every table with a tenant_id column (and `tenants`) is under forced
@@ -67,13 +68,7 @@ describe('row-level security covers every tenant-scoped table', () => {
   });
 
   it('the application role has exactly its listed privileges: no TRUNCATE, REFERENCES, TRIGGER or DDL', async () => {
-    const rows: { relname: string; privileges: string }[] = await db.dataSource.query(
-      `SELECT c.relname, string_agg(acl.privilege_type, ', ' ORDER BY acl.privilege_type) AS privileges
-       FROM pg_class c CROSS JOIN LATERAL aclexplode(c.relacl) acl
-       WHERE c.relnamespace = current_schema()::regnamespace AND acl.grantee = $1::regrole
-       GROUP BY c.relname ORDER BY c.relname`,
-      [APPLICATION_ROLE],
-    );
+    const rows = await tablePrivilegesOf(db.dataSource, APPLICATION_ROLE);
     // Written out rather than derived from APPLICATION_TABLE_PRIVILEGES, so a grant that is too
     // broad in the migration's list fails here instead of being expected.
     const readWrite = 'DELETE, INSERT, SELECT, UPDATE';
@@ -91,17 +86,10 @@ describe('row-level security covers every tenant-scoped table', () => {
     ]);
     expect(rows.map((row) => row.relname).sort()).toEqual(Object.keys(APPLICATION_TABLE_PRIVILEGES).sort());
     // Column privileges: on tenants, UPDATE of the name and settings only.
-    const columns: { table: string; column: string; privilege: string }[] = await db.dataSource.query(
-      `SELECT c.relname AS table, a.attname AS column, acl.privilege_type AS privilege
-       FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
-       CROSS JOIN LATERAL aclexplode(a.attacl) acl
-       WHERE c.relnamespace = current_schema()::regnamespace AND acl.grantee = $1::regrole
-       ORDER BY 1, 2, 3`,
-      [APPLICATION_ROLE],
-    );
+    const columns = await columnPrivilegesOf(db.dataSource, APPLICATION_ROLE);
     expect(columns).toEqual([
-      { table: 'tenants', column: 'name', privilege: 'UPDATE' },
-      { table: 'tenants', column: 'settings', privilege: 'UPDATE' },
+      { relname: 'tenants', attname: 'name', privilege: 'UPDATE' },
+      { relname: 'tenants', attname: 'settings', privilege: 'UPDATE' },
     ]);
     const [schema] = await db.dataSource.query(
       `SELECT has_schema_privilege($1, current_schema(), 'CREATE') AS app_create,

@@ -4,6 +4,7 @@ import { Client } from './client.entity';
 import { Facility } from './facility.entity';
 import { FacilityStaff } from './facility-staff.entity';
 import { Tenant } from './tenant.entity';
+import { TenantContextKey } from './tenant-context-key.entity';
 import { User } from './user.entity';
 import { UserActionAuditLog } from './user-action-audit-log.entity';
 import { UserActionAuditLogChain } from './user-action-audit-log-chain.entity';
@@ -16,6 +17,7 @@ export {
   Facility,
   FacilityStaff,
   Tenant,
+  TenantContextKey,
   User,
   UserActionAuditLog,
   UserActionAuditLogChain,
@@ -35,4 +37,5 @@ export const ENTITIES = [
   CiamSystem,
   UserCiamMapping,
   CiamGroupRoleMapping,
+  TenantContextKey,
 ];

@@ -1,4 +1,6 @@
 import { DataSource } from 'typeorm';
+import { resolveTenantContextKey } from '../database/tenant-context/context-key';
+import { installTenantContextKey } from '../database/tenant-context/key-store';
 import { USER_ROLES } from '../entities/enums';
 import { seedAuditEvents } from './audit-seed';
 import { seedCoreTables } from './core-seed';
@@ -24,13 +26,17 @@ export function seedRefusal(env: NodeJS.ProcessEnv): string | undefined {
 
 /**
  * Development data, deterministic and idempotent, in one transaction: each tenant's rows are
- * written with app.tenant_id set to that tenant, so the seed also works under forced RLS.
+ * written inside that tenant's context (entered with a proof), so the seed also works under
+ * forced RLS. It installs the development tenant-context key first when the database lacks it
+ * (it runs as the schema owner, who may), so the application can enter the seeded tenants.
  */
 export async function runSeed(dataSource: DataSource, env: NodeJS.ProcessEnv = process.env): Promise<SeedReport> {
   const refusal = seedRefusal(env);
   if (refusal) throw new Error(refusal);
+  const key = resolveTenantContextKey();
+  await installTenantContextKey(dataSource, key);
   const runner = dataSource.createQueryRunner();
-  const writer = new SeedWriter(runner);
+  const writer = new SeedWriter(runner, key);
   const skipped = new Set<string>();
   await runner.startTransaction();
   try {

@@ -1,4 +1,6 @@
 import { QueryRunner } from 'typeorm';
+import { enterTenant } from '../database/tenant-context/enter-tenant';
+import { TenantContextKey } from '../database/tenant-context/context-key';
 
 /**
  * Inserts seed rows that are not there yet and counts the ones it added. Idempotent by
@@ -8,7 +10,10 @@ import { QueryRunner } from 'typeorm';
 export class SeedWriter {
   readonly inserted = new Map<string, number>();
 
-  constructor(readonly runner: QueryRunner) {}
+  constructor(
+    readonly runner: QueryRunner,
+    private readonly contextKey?: TenantContextKey,
+  ) {}
 
   /** Whether a table (or view) exists: optional seed modules check for theirs. */
   async tableExists(table: string): Promise<boolean> {
@@ -18,11 +23,13 @@ export class SeedWriter {
 
   /**
    * The tenant whose rows the next statements write. Under row-level security the policies
-   * read app.tenant_id, and FORCE ROW LEVEL SECURITY applies them even to the table owner
-   * that seeds; without RLS this setting is harmless. Local to the seed's transaction.
+   * read the transaction's tenant context, and FORCE ROW LEVEL SECURITY applies them even to the
+   * table owner that seeds: the seed enters each tenant with a proof, as withTenant does (a
+   * tenant not created yet is entered as `unknown`, which may write its own tenants row).
+   * Local to the seed's transaction.
    */
   async actAsTenant(tenantId: string): Promise<void> {
-    await this.runner.query(`SELECT set_config('app.tenant_id', $1, true)`, [tenantId]);
+    await enterTenant(this.runner, tenantId, { key: this.contextKey });
   }
 
   /**

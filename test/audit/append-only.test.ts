@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { DataSource } from 'typeorm';
+import { DataSource, QueryRunner } from 'typeorm';
+import { enterTenant } from '../../src/database/tenant-context';
 import { Tenant } from '../../src/entities';
 import { tenantWithEvents } from '../support/audit';
 import { fingerprint, outcomeOf } from '../support/rule-check';
@@ -16,11 +17,11 @@ describe('user_action_audit_logs is append-only', () => {
   const APPEND_ONLY = 'append-only';
 
   /** Runs `sql` in a transaction that is rolled back, after `setUp` statements. */
-  async function attempt(sql: string, setUp: string[] = []): Promise<string> {
+  async function attempt(sql: string, setUp: (string | ((runner: QueryRunner) => Promise<unknown>))[] = []): Promise<string> {
     const runner = db.dataSource.createQueryRunner();
     await runner.startTransaction();
     try {
-      for (const statement of setUp) await runner.query(statement);
+      for (const step of setUp) await (typeof step === 'string' ? runner.query(step) : step(runner));
       return await outcomeOf(() => runner.query(sql, sql.includes('$1') ? [tenantId] : []));
     } finally {
       await runner.rollbackTransaction();
@@ -113,7 +114,7 @@ describe('user_action_audit_logs is append-only', () => {
       await db.dataSource.query(`GRANT ALL ON user_action_audit_logs TO ${role}`);
       // Under forced row-level security the role sees its tenant's rows only with the tenant set;
       // without it the DELETE would match nothing and never reach the trigger.
-      const asRole = [`SET LOCAL ROLE ${role}`, `SET LOCAL app.tenant_id = '${tenantId}'`];
+      const asRole = [`SET LOCAL ROLE ${role}`, (runner: QueryRunner) => enterTenant(runner, tenantId)];
       expect(await attempt(`DELETE FROM user_action_audit_logs WHERE tenant_id = $1`, asRole)).toContain(APPEND_ONLY);
       expect(await attempt(`TRUNCATE user_action_audit_logs`, asRole)).toContain(APPEND_ONLY);
     } finally {

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { recordAuditEvent, verifyAuditChain } from '../../src/audit';
+import { enterTenant } from '../../src/database/tenant-context';
 import { sampleEvent, tamperAsSuperuser, tenantWithEvents } from '../support/audit';
 import { useTestDatabase } from '../support/test-database';
 
@@ -139,7 +140,7 @@ describe('the audit hash chain shows tampering', () => {
       await runner.startTransaction();
       await runner.query(`SET LOCAL ROLE ${role}`);
       // Forced row-level security: the insert must be for the tenant set in this transaction.
-      await runner.query(`SET LOCAL app.tenant_id = '${tenantId}'`);
+      await enterTenant(runner, tenantId);
       const recorded = await recordAuditEvent(runner.manager, sampleEvent(tenantId, 1));
       expect(recorded.chainSequence).toBe('2');
       // ... while the chain table itself stays out of its reach.

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { dropExpiredAuditPartitions, ensureAuditPartitions, listAuditLogTenants, verifyAuditChain } from '../../src/audit';
 import { FoundationDataSource } from '../../src/database/foundation-data-source';
+import { enterTenant, installTenantContextKey, resolveTenantContextKey } from '../../src/database/tenant-context';
 import { runProjectCli } from '../support/cli';
 import { FUNCTION_OWNING_ROLES, useOwnerLogin } from '../support/owner-login';
 import { useTestDatabase } from '../support/test-database';
@@ -36,7 +37,7 @@ describe('audit log upkeep by an owner that is not a superuser', () => {
   /** As the owner, inside one tenant's context (the only way it can write under forced RLS). */
   async function asOwnerInTenant(tenantId: string, statements: [string, unknown[]?][]): Promise<void> {
     await ownerSource.transaction(async (manager) => {
-      await manager.query(`SET LOCAL app.tenant_id = '${tenantId}'`);
+      await enterTenant(manager, tenantId);
       for (const [sql, parameters] of statements) await manager.query(sql, parameters);
     });
   }
@@ -46,6 +47,8 @@ describe('audit log upkeep by an owner that is not a superuser', () => {
   beforeAll(async () => {
     ownerSource = await owner.connect();
     await ownerSource.runMigrations({ transaction: 'each' });
+    // As a deploy does after migrating: the schema owner installs the application's key.
+    await installTenantContextKey(ownerSource, resolveTenantContextKey());
     // Without the memberships it needed for migrating: their roles' policies would otherwise
     // show it every row (see owner-login.ts), and only the maintenance functions are tested.
     await owner.leaveRoles();

@@ -102,12 +102,19 @@ describe('ciam_systems: database rules and class-validator agree', () => {
     expect(await insert(makeCiamSystem(tenantId, { kind: 'okta', issuerUrl }))).toContain(
       'uq_ciam_systems_tenant_id_kind_issuer_url',
     );
-    // Another kind with the same issuer, and the same issuer in another tenant, are separate providers.
+    // Another kind with the same issuer is a separate provider; so is a soft-deleted one's successor.
     expect(await insert(makeCiamSystem(tenantId, { kind: 'oidc', issuerUrl }))).toBe('accepted');
-    const otherTenant = await db.dataSource.manager.save(makeTenant());
-    expect(await insert(makeCiamSystem(otherTenant.id, { kind: 'okta', issuerUrl }))).toBe('accepted');
     await db.dataSource.getRepository(CiamSystem).softDelete({ tenantId, id: first.id });
     expect(await insert(makeCiamSystem(tenantId, { kind: 'okta', issuerUrl }))).toBe('accepted');
+    // The same issuer in another tenant is a separate provider too, but only the platform path may
+    // register it there (GuardSharedCiamIssuers1754250083000); the tenant's own insert is refused.
+    const otherTenant = await db.dataSource.manager.save(makeTenant());
+    expect(await insert(makeCiamSystem(otherTenant.id, { kind: 'okta', issuerUrl }))).toContain('already registered by another tenant');
+    const [{ id }] = await db.dataSource.query(`SELECT platform_register_shared_ciam_system($1, 'okta', 'Shared IdP', $2) AS id`, [
+      otherTenant.id,
+      issuerUrl,
+    ]);
+    expect(await db.dataSource.getRepository(CiamSystem).countBy({ tenantId: otherTenant.id, id })).toBe(1);
   });
 
   it('fk_ciam_systems_tenant_id: the tenant must exist', async () => {

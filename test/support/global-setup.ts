@@ -1,5 +1,7 @@
 import 'reflect-metadata';
 import { migrateDatabase } from '../../src/database/migrate-database';
+import { resolveTenantContextKey } from '../../src/database/tenant-context/context-key';
+import { installTenantContextKey } from '../../src/database/tenant-context/key-store';
 import { ADMIN_URL_VARIABLE, createDatabase, TEMPLATE_VARIABLE, uniqueDatabaseName } from './databases';
 import { TEST_ROLE_PREFIX } from './app-login';
 import { startTestServer, TEST_DATABASE_PREFIX, TestServer, withAdminClient } from './test-server';
@@ -29,6 +31,9 @@ export default async function globalSetup(): Promise<void> {
   const template = uniqueDatabaseName('template');
   const settings = await createDatabase(server.admin, template);
   await migrateDatabase(settings);
+  // The key withTenant signs with in every test (FOUNDATION_TENANT_CONTEXT_KEY, or the git-ignored
+  // development key file): clones of the template inherit it.
+  await withAdminClient(settings, (client) => installTenantContextKey(client, resolveTenantContextKey()));
 
   process.env[ADMIN_URL_VARIABLE] = server.admin.url;
   process.env[TEMPLATE_VARIABLE] = template;

@@ -1,6 +1,6 @@
 import { Client as PgClient } from 'pg';
 import { DataSource } from 'typeorm';
-import { withTenant } from '../../src/database/tenant-context';
+import { enterTenant, withTenant } from '../../src/database/tenant-context';
 import { useAppLogin } from '../support/app-login';
 import { useTestDatabase } from '../support/test-database';
 
@@ -114,7 +114,7 @@ describe('query plans under row-level security', () => {
       await client.query(`SET auto_explain.log_level = notice`);
       await client.query('BEGIN');
       await client.query(`SET LOCAL ROLE foundation_app`);
-      await client.query(`SELECT set_config('app.tenant_id', $1, true)`, [tenant]);
+      await enterTenant(client, tenant);
       const { rows } = await client.query(`SELECT * FROM search_clients($1, 20)`, [sample.last_name]);
       await client.query('COMMIT');
       expect(rows.map((row) => row.full_name)).toContainEqual(expect.stringContaining(sample.last_name));

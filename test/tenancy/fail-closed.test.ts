@@ -8,10 +8,11 @@ import { sqlstateOf } from '../support/rule-check';
 
 
 /**
- * Without a tenant, the application role sees nothing and writes nothing, whether the setting
- * was never set on the connection (NULL) or was left empty by an earlier transaction's
- * SET LOCAL on the same pooled connection (''). A write fails with an RLS error (42501),
- * never with a cast error (22P02) that a caller might treat as a bad input.
+ * Without a tenant, the application role sees nothing and writes nothing, whether the context
+ * setting was never set on the connection (NULL), was left empty by an earlier transaction's
+ * context on the same pooled connection (''), or holds something that is not a context. A write
+ * fails with an RLS error (42501), never with a cast error (22P02) that a caller might treat as
+ * a bad input.
  */
 describe('no tenant in context: fail closed', () => {
   const db = useTestDatabase();
@@ -31,7 +32,7 @@ describe('no tenant in context: fail closed', () => {
   });
 
   async function expectNothingVisibleAndWritesRejected(expectedSetting: string | null): Promise<void> {
-    const [{ setting }] = await app.query(`SELECT current_setting('app.tenant_id', true) AS setting`);
+    const [{ setting }] = await app.query(`SELECT current_setting('foundation.tenant_context', true) AS setting`);
     expect(setting).toBe(expectedSetting);
     for (const table of tables) {
       const [{ n }] = await app.query(`SELECT count(*)::int AS n FROM ${table}`);
@@ -60,9 +61,15 @@ describe('no tenant in context: fail closed', () => {
     await expectNothingVisibleAndWritesRejected('');
   });
 
-  it('an explicitly empty setting inside a transaction: the same, no cast error', async () => {
+  it.each([
+    ['empty', ''],
+    ['not a context', 'garbage'],
+    ['a bare tenant id', 'TENANT'],
+    ['seven fields, none valid', 'ftx1.x.TENANT.active.1.2.zz'],
+  ])('a context setting that is %s, inside a transaction: the same, no cast error', async (_label, value) => {
+    const setting = value.replace('TENANT', tenant);
     await app.transaction(async (manager) => {
-      await manager.query(`SELECT set_config('app.tenant_id', '', true)`);
+      await manager.query(`SELECT set_config('foundation.tenant_context', $1, true)`, [setting]);
       for (const table of tables) {
         const [{ n }] = await manager.query(`SELECT count(*)::int AS n FROM ${table}`);
         expect({ table, n }).toEqual({ table, n: 0 });
@@ -70,7 +77,7 @@ describe('no tenant in context: fail closed', () => {
     });
     const insert = await sqlstateOf(() =>
       app.transaction(async (manager) => {
-        await manager.query(`SELECT set_config('app.tenant_id', '', true)`);
+        await manager.query(`SELECT set_config('foundation.tenant_context', $1, true)`, [setting]);
         await TABLE_WRITERS.clients!.insert((sql, p) => manager.query(sql, p), tenant, parents);
       }),
     );

@@ -15,12 +15,10 @@ describe('resolve_ciam_login', () => {
 
   async function linkedUser(tenant: string, subject: string, issuer = ISSUER): Promise<string> {
     const user = await TABLE_WRITERS.users!.insert(owner, tenant, { facilityId: '', userId: '' });
-    const [{ id: system }] = await owner(
-      `INSERT INTO ciam_systems (tenant_id, kind, display_name, issuer_url) VALUES ($1, 'oidc', 'IdP', $2)
-       ON CONFLICT DO NOTHING RETURNING id`,
-      [tenant, issuer],
-    ).then(async (rows: { id: string }[]) =>
-      rows.length ? rows : owner(`SELECT id FROM ciam_systems WHERE tenant_id = $1 AND issuer_url = $2`, [tenant, issuer]),
+    // The same issuer in several tenants: registered through the platform path, as only it may.
+    const [{ id: system }] = await owner(`SELECT id FROM ciam_systems WHERE tenant_id = $1 AND issuer_url = $2`, [tenant, issuer]).then(
+      async (rows: { id: string }[]) =>
+        rows.length ? rows : owner(`SELECT platform_register_shared_ciam_system($1, 'oidc', 'IdP', $2) AS id`, [tenant, issuer]),
     );
     await owner(
       `INSERT INTO user_ciam_mappings (tenant_id, user_id, ciam_system_id, external_subject) VALUES ($1, $2, $3, $4)`,

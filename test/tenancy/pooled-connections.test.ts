@@ -61,7 +61,7 @@ describe.each([1, 10])('pool of %i connection(s)', (poolSize) => {
       const rollBack = random() < 0.15;
       try {
         await withTenant(app, tenant, async (manager) => {
-          const [{ setting, pid }] = await manager.query(`SELECT current_setting('app.tenant_id') AS setting, pg_backend_pid() AS pid`);
+          const [{ setting, pid }] = await manager.query(`SELECT current_tenant_id() AS setting, pg_backend_pid() AS pid`);
           backends.add(pid);
           if (setting !== tenant) problems.push(`#${i}: setting ${setting}, expected ${tenant}`);
           for (const table of tables) {

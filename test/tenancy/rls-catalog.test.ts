@@ -1,5 +1,6 @@
 import { APPLICATION_ROLE, APPLICATION_TABLE_PRIVILEGES } from '../../src/migrations/1754250030000-CreateApplicationRole';
 import { TENANT_SCOPED_TABLES } from '../../src/migrations/1754250031000-EnableTenantIsolation';
+import { WRITE_GUARD_EXEMPT_TABLES } from '../../src/migrations/support/tenant-write-guard-v1';
 import { tenantScopedPartitions, tenantScopedTables } from '../support/tenant-tables';
 import { useTestDatabase } from '../support/test-database';
 import { columnPrivilegesOf, tablePrivilegesOf } from '../support/privileges';
@@ -46,15 +47,35 @@ describe('row-level security covers every tenant-scoped table', () => {
     }
   });
 
-  it('no other policy applies to the application role or to everyone', async () => {
+  it('no other permissive policy applies to the application role or to everyone', async () => {
     const rows: { tablename: string; policyname: string }[] = await db.dataSource.query(
       `SELECT tablename, policyname FROM pg_policies
-       WHERE schemaname = current_schema()
+       WHERE schemaname = current_schema() AND permissive = 'PERMISSIVE'
          AND (roles && ARRAY['public', $1]::name[])
          AND policyname NOT LIKE 'pol\\_%\\_tenant\\_isolation' AND policyname <> 'pol_tenants_own_row'`,
       [APPLICATION_ROLE],
     );
     expect(rows).toEqual([]);
+  });
+
+  it('every tenant table but the audit trail, and tenants, has the three restrictive write guards, and only those', async () => {
+    const guarded = ['tenants', ...(await tenantScopedTables(db.dataSource))].filter((t) => !WRITE_GUARD_EXEMPT_TABLES.includes(t)).sort();
+    expect(guarded.length).toBeGreaterThan(5);
+    const rows: { tablename: string; policyname: string; cmd: string; roles: string[]; qual: string | null; with_check: string | null }[] =
+      await db.dataSource.query(
+        `SELECT tablename, policyname, cmd, roles::text[] AS roles, qual, with_check FROM pg_policies
+         WHERE schemaname = current_schema() AND permissive = 'RESTRICTIVE' ORDER BY tablename, cmd`,
+      );
+    const guard = '( SELECT current_tenant_writable() AS current_tenant_writable)';
+    expect(rows).toEqual(
+      guarded.flatMap((table) =>
+        [
+          { cmd: 'DELETE', qual: guard, with_check: null },
+          { cmd: 'INSERT', qual: null, with_check: guard },
+          { cmd: 'UPDATE', qual: guard, with_check: null },
+        ].map((policy) => ({ tablename: table, policyname: `pol_${table}_writable_${policy.cmd.toLowerCase()}`, roles: ['public'], ...policy })),
+      ),
+    );
   });
 
   it('the application role is not a superuser, cannot bypass RLS, cannot log in, and owns nothing', async () => {

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { DataSource, EntityManager } from 'typeorm';
-import { TenantContextError, UnknownTenantError, withTenant } from '../../src/database/tenant-context';
+import { enterTenant, TenantContextError, UnknownTenantError, withTenant } from '../../src/database/tenant-context';
 import { Client } from '../../src/entities';
 import { useAppLogin } from '../support/app-login';
 import { makeClient } from '../support/factories';
@@ -60,7 +60,7 @@ describe('withTenant', () => {
     const member = await searchOwnerLogin.connect(1);
     // What the refusal prevents: through the inherited USING (true) policy, tenant B's client is visible.
     const seen = await member.transaction(async (manager) => {
-      await manager.query(`SET LOCAL app.tenant_id = '${tenantA}'`);
+      await enterTenant(manager, tenantA);
       return manager.query(`SELECT DISTINCT tenant_id FROM clients ORDER BY 1`);
     });
     expect(seen.length).toBe(2);
@@ -74,7 +74,7 @@ describe('withTenant', () => {
   it('assumes the configured role with SET LOCAL ROLE, from the options or DATABASE_APP_ROLE', async () => {
     const noInherit = await noInheritLogin.connect(1);
     // A NOINHERIT login has no table privileges of its own.
-    await expect(withTenant(noInherit, tenantA, async () => 'ran', { appRole: null })).rejects.toThrow(/permission denied/);
+    await expect(withTenant(noInherit, tenantA, (m) => m.find(Client), { appRole: null })).rejects.toThrow(/permission denied/);
     const role = await withTenant(noInherit, tenantA, (m) => m.query(`SELECT current_user AS role`), { appRole: 'foundation_app' });
     expect(role).toEqual([{ role: 'foundation_app' }]);
     process.env.DATABASE_APP_ROLE = 'foundation_app';
@@ -104,9 +104,10 @@ describe('withTenant', () => {
   it('leaves nothing on the pooled connection: no tenant, no role, no rows', async () => {
     await withTenant(app, tenantA, (manager) => manager.count(Client));
     const [state] = await app.query(
-      `SELECT current_setting('app.tenant_id', true) AS tenant, current_user AS role, (SELECT count(*)::int FROM clients) AS clients`,
+      `SELECT current_setting('foundation.tenant_context', true) AS context, current_tenant_id() AS tenant,
+              current_user AS role, (SELECT count(*)::int FROM clients) AS clients`,
     );
-    expect(state).toEqual({ tenant: '', role: login.role, clients: 0 });
+    expect(state).toEqual({ context: '', tenant: null, role: login.role, clients: 0 });
   });
 
   it('a manager kept past the callback fails instead of running outside the transaction', async () => {

@@ -1,6 +1,17 @@
 import { DataSource, EntityManager } from 'typeorm';
-import type { TenantStatus } from '../../entities';
+import type { CiamProviderKind, TenantStatus } from '../../entities';
 import { DEFAULT_PLATFORM_ROLE, PLATFORM_ROLE_VARIABLE, roleToAssume } from './roles';
+
+/** A CIAM system registered for a tenant by the platform, whose issuer other tenants may use too. */
+export interface SharedCiamSystem {
+  kind: CiamProviderKind;
+  displayName: string;
+  issuerUrl: string;
+  jwksUrl?: string | null;
+  clientId?: string | null;
+  /** A secret-store reference (vault:, arn:aws:secretsmanager:, ...), never a secret. */
+  clientSecretRef?: string | null;
+}
 
 export interface TenantSummary {
   id: string;
@@ -30,6 +41,20 @@ export class PlatformOperations {
 
   async setTenantStatus(tenantId: string, status: TenantStatus): Promise<void> {
     await this.manager.query(`SELECT platform_set_tenant_status($1, $2)`, [tenantId, status]);
+  }
+
+  /**
+   * Registers an identity provider for a tenant whose issuer another tenant already uses (a
+   * tenant's own INSERT of such an issuer is refused): the platform operator has checked that
+   * the issuer really is shared (a public provider, or one organisation's provider serving two
+   * tenants). Returns the new CIAM system's id.
+   */
+  async registerSharedCiamSystem(tenantId: string, system: SharedCiamSystem): Promise<string> {
+    const [row] = await this.manager.query(
+      `SELECT platform_register_shared_ciam_system($1, $2, $3, $4, $5, $6, $7) AS id`,
+      [tenantId, system.kind, system.displayName, system.issuerUrl, system.jwksUrl ?? null, system.clientId ?? null, system.clientSecretRef ?? null],
+    );
+    return row.id;
   }
 }
 

@@ -7,11 +7,11 @@ export const PLATFORM_ROLE_VARIABLE = 'DATABASE_PLATFORM_ROLE';
 export const DEFAULT_PLATFORM_ROLE = 'foundation_platform';
 
 /**
- * The role to assume, as a quoted identifier, or undefined for none. `null` in the options means
- * "do not switch" even when the environment names a role; undefined falls back to the
- * environment, then to `fallback`.
+ * The role to assume, as a plain (validated, unquoted) name, or undefined for none. `null` in the
+ * options means "do not switch" even when the environment names a role; undefined falls back to
+ * the environment, then to `fallback`.
  */
-export function roleToAssume(
+export function roleNameToAssume(
   option: string | null | undefined,
   variable: string,
   fallback?: string,
@@ -22,5 +22,16 @@ export function roleToAssume(
   if (!/^[A-Za-z_][A-Za-z0-9_$]{0,62}$/.test(role)) {
     throw new TenantContextError(`${variable}: ${JSON.stringify(role)} is not a plain role name`);
   }
-  return `"${role}"`;
+  return role;
+}
+
+/** As roleNameToAssume, quoted for SQL text (`SET LOCAL ROLE "name"`). */
+export function roleToAssume(
+  option: string | null | undefined,
+  variable: string,
+  fallback?: string,
+  env: NodeJS.ProcessEnv = process.env,
+): string | undefined {
+  const role = roleNameToAssume(option, variable, fallback, env);
+  return role === undefined ? undefined : `"${role}"`;
 }

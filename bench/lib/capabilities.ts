@@ -4,8 +4,6 @@ import { Client } from 'pg';
 export const AUDIT_TABLE = 'user_action_audit_logs';
 /** The application role of the tenant-isolation work (issue 4). */
 export const APP_ROLE = 'foundation_app';
-/** The transaction-local setting the row-level security policies read. */
-export const TENANT_SETTING = 'app.tenant_id';
 
 /** What the migrated catalog offers, so each section can measure what exists and say what does not. */
 export interface Capabilities {

@@ -25,6 +25,8 @@ import { useTestDatabase } from '../support/test-database';
 describe('the tenant context cannot be forged from inside a tenant', () => {
   const db = useTestDatabase();
   const login = useAppLogin(db);
+  // NOINHERIT: it uses neither role's privileges until it switches to one.
+  const dualLogin = useAppLogin(db, ['foundation_app', 'foundation_client_search'], false);
   let app: DataSource;
   let tenantA: string;
   let tenantB: string;
@@ -343,6 +345,22 @@ describe('the tenant context cannot be forged from inside a tenant', () => {
     } finally {
       await watcher.end();
     }
+  });
+
+  it("a role switched at session level is checked again before the next tenant's transaction", async () => {
+    // A login that may SET ROLE to a function owner, whose policy reads every tenant's clients.
+    const dual = await dualLogin.connect(1);
+    expect(await withTenant(dual, tenantA, async () => 'ran', { appRole: null })).toBe('ran');
+    await dual.transaction((m) => m.query(`SELECT set_config('role', 'foundation_client_search', false)`));
+    await expect(withTenant(dual, tenantA, async () => 'ran', { appRole: null })).rejects.toThrow(/holds foundation_client_search/);
+  });
+
+  it('the statistics of tables under row-level security are hidden from the application role (pg_stats)', async () => {
+    await db.dataSource.query(`ANALYZE clients`);
+    const [{ superuser }] = await db.dataSource.query(`SELECT count(*)::int AS superuser FROM pg_stats WHERE tablename = 'clients'`);
+    expect(superuser).toBeGreaterThan(0);
+    const [{ n }] = await withTenant(app, tenantA, (m) => m.query(`SELECT count(*)::int AS n FROM pg_stats WHERE tablename = 'clients'`));
+    expect(n).toBe(0);
   });
 
   it('the key object shows no secret in logs or JSON', () => {

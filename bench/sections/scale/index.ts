@@ -2,6 +2,7 @@ import { Client } from 'pg';
 import { APP_ROLE, AUDIT_TABLE, Capabilities, detectCapabilities } from '../../lib/capabilities';
 import { createDatabase, dropDatabase } from '../../lib/databases';
 import { migrateDatabase } from '../../../src/database/migrate-database';
+import { installTenantContextKey, resolveTenantContextKey } from '../../../src/database/tenant-context';
 import { round } from '../../lib/stats';
 import { BenchContext, Figure, SectionResult, TargetOutcome, target } from '../../lib/types';
 import { generateAuditEvents } from './generate-audit';
@@ -33,6 +34,7 @@ export async function measureScale(ctx: BenchContext): Promise<SectionResult> {
     ctx.log(`scale: migrating ${DATABASE}`);
     await migrateDatabase(settings);
     await bypass.connect();
+    await installTenantContextKey(bypass, resolveTenantContextKey());
     const capabilities = await detectCapabilities(bypass);
 
     ctx.log('scale: generating data');

@@ -1,5 +1,6 @@
 import { Client } from 'pg';
-import { APP_ROLE, TENANT_SETTING } from '../../lib/capabilities';
+import { enterTenant } from '../../../src/database/tenant-context/enter-tenant';
+import { APP_ROLE } from '../../lib/capabilities';
 import { progressBar } from '../../lib/progress';
 import { msSince, percentile, round } from '../../lib/stats';
 import { ScaleQuery } from './queries';
@@ -35,11 +36,12 @@ export async function connectAsApplicationRole(url: string): Promise<Client> {
 /**
  * Runs `query` `runs` times with parameters drawn in turn from `samples`, once per run as the
  * bypassing role with the tenant filter by hand and, when `app` is given, once as the
- * application role with the tenant set transaction-locally (how `withTenant` works).
+ * application role inside the tenant's context, entered with a proof (how `withTenant` works).
  *
  * Both sides run inside BEGIN ... COMMIT and only the query itself is timed, so neither pays
- * for a commit the other does not; the set_config around the application role's query is the
- * tenant context's cost, not row-level security's. The sides alternate which goes first, run
+ * for a commit the other does not; entering the tenant before the application role's query is
+ * the tenant context's cost (measured by the tenant-context section), not row-level security's.
+ * Each policy's check of the context (`current_tenant_id()`, once per query) is in the timing. The sides alternate which goes first, run
  * after run, so neither always finds the buffers the other just read, and load on the shared
  * machine hits both alike.
  */
@@ -59,7 +61,7 @@ export async function timeQuery(query: ScaleQuery, samples: string[][], runs: nu
     if (!app || rlsError) return;
     try {
       await app.query('BEGIN');
-      await app.query(`SELECT set_config('${TENANT_SETTING}', $1, true)`, [tenantId]);
+      await enterTenant(app, tenantId!);
       const started = process.hrtime.bigint();
       await app.query(query.rlsSql, rest);
       if (record) rlsMs.push(msSince(started));

@@ -330,6 +330,15 @@ describe('the tenant context cannot be forged from inside a tenant', () => {
     expect(state).toEqual({ path: 'public, pg_temp', tenant: tenantB, visible: [tenantB] });
   });
 
+  it('a sequence watermark raised by SQL on the connection costs one refused entry, then the connection recovers', async () => {
+    await withTenant(app, tenantA, (m) => m.query(`SELECT set_config('foundation.tenant_proof_sequence', '900000000000000', false)`));
+    await expect(withTenant(app, tenantB, async () => 'ran')).rejects.toThrow(/already used on this connection \(last accepted 900000000000000\)/);
+    expect(await withTenant(app, tenantB, (m) => visibleTenants(m))).toEqual([tenantB]);
+    // One longer than any application counts to is not the function's: ignored at once.
+    await withTenant(app, tenantA, (m) => m.query(`SELECT set_config('foundation.tenant_proof_sequence', '99999999999999999', false)`));
+    expect(await withTenant(app, tenantB, (m) => visibleTenants(m))).toEqual([tenantB]);
+  });
+
   it('the proof withTenant sends is in no SQL text: pg_stat_activity shows enter_tenant($1)', async () => {
     const watcher = await rawClient(db.settings); // a superuser, who sees every session's text
     try {

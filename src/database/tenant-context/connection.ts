@@ -61,6 +61,16 @@ export function nextProofSequence(connection: PgConnection): number {
   return ++stateOf(connection).sequence;
 }
 
+/**
+ * After the database refused a proof as already used, continue above the sequence it last
+ * accepted: SQL on the connection may have raised that watermark (a session setting), and the
+ * connection would otherwise be refused forever.
+ */
+export function continueProofSequenceAbove(connection: PgConnection, accepted: number): void {
+  const state = stateOf(connection);
+  if (Number.isSafeInteger(accepted) && accepted > state.sequence) state.sequence = accepted;
+}
+
 export function isRoleChecked(connection: PgConnection, role: string): boolean {
   return stateOf(connection).checkedRoles.has(role);
 }

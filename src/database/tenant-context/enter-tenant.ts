@@ -1,5 +1,5 @@
 import { TenantContextKey, resolveTenantContextKey } from './context-key';
-import { backendPidOf, nextProofSequence, PgConnection, pgConnectionOf, TenantConnection } from './connection';
+import { backendPidOf, continueProofSequenceAbove, nextProofSequence, PgConnection, pgConnectionOf, TenantConnection } from './connection';
 import { TenantContextError, TenantProofRejectedError } from './errors';
 import { createTenantProof, DEFAULT_PROOF_LIFETIME_MS } from './proof';
 
@@ -63,6 +63,8 @@ export async function enterTenant(target: TenantConnection, tenantId: string, op
     const { rows } = await connection.query(sql, options.role ? [proof, options.role] : [proof]);
     return { status: rows[0]!.status, roleInEffect: rows[0]!.role_in_effect, connection };
   } catch (error) {
+    const lastAccepted = /already used on this connection \(last accepted (\d+)\)/.exec((error as Error).message ?? '');
+    if (lastAccepted) continueProofSequenceAbove(connection, Number(lastAccepted[1]));
     throw explainEntryFailure(error);
   }
 }

@@ -172,7 +172,9 @@ export function enterTenantSql(): string {
           RAISE EXCEPTION 'enter_tenant: the proof expires % ms from now, more than the ${PROOF_MAX_LIFETIME_MS} ms allowed', expires_ms - now_ms
             USING ERRCODE = '28000', HINT = 'Shorten the proof lifetime, or check that the application''s clock is not ahead of the database''s.';
         END IF;
-        IF length(accepted) BETWEEN 1 AND 18 AND translate(accepted, '0123456789', '') = '' AND sequence_number <= accepted::bigint THEN
+        -- A watermark longer than 15 digits was not set by this function (applications count
+        -- within JavaScript's safe integers): ignore it rather than lock the connection out.
+        IF length(accepted) BETWEEN 1 AND 15 AND translate(accepted, '0123456789', '') = '' AND sequence_number <= accepted::bigint THEN
           RAISE EXCEPTION 'enter_tenant: proof % was already used on this connection (last accepted %)', sequence_number, accepted
             USING ERRCODE = '28000';
         END IF;

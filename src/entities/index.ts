@@ -3,6 +3,8 @@ import { CiamSystem } from './ciam-system.entity';
 import { Client } from './client.entity';
 import { Facility } from './facility.entity';
 import { FacilityStaff } from './facility-staff.entity';
+import { SystemAuditLog } from './system-audit-log.entity';
+import { SystemAuditLogChain } from './system-audit-log-chain.entity';
 import { Tenant } from './tenant.entity';
 import { User } from './user.entity';
 import { UserActionAuditLog } from './user-action-audit-log.entity';
@@ -15,6 +17,8 @@ export {
   Client,
   Facility,
   FacilityStaff,
+  SystemAuditLog,
+  SystemAuditLogChain,
   Tenant,
   User,
   UserActionAuditLog,
@@ -35,4 +39,6 @@ export const ENTITIES = [
   CiamSystem,
   UserCiamMapping,
   CiamGroupRoleMapping,
+  SystemAuditLog,
+  SystemAuditLogChain,
 ];

@@ -427,7 +427,8 @@ export function auditDdlGuardInstallSql(): string[] {
           RAISE EXCEPTION 'audit DDL guard: % is not an audit partition that ended more than 6 years ago', part USING ERRCODE = '42501';
         END IF;
         INSERT INTO audit_guard.retention_approvals (xact, relid, relname, bound)
-        VALUES (pg_current_xact_id(), part, part::text, bound) ON CONFLICT DO NOTHING;
+        SELECT pg_current_xact_id(), part, c.relname, bound FROM pg_class c WHERE c.oid = part
+        ON CONFLICT DO NOTHING;
       END LOOP;
     END
     $$`,

@@ -74,7 +74,7 @@ export async function loadCheckpointHistory(store: CheckpointStore, keys: Truste
     if (document.header.number !== number) own.push(`its header says number ${document.header.number}`);
     if (document.header.database !== database) own.push(`it is a checkpoint of database ${document.header.database}, not ${database}`);
     if (previous && previous.header.number === number - 1 && document.header.previous !== headerDigest(previous.header)) {
-      own.push(`its previous digest is not checkpoint ${number - 1}'s: the checkpoint before it was replaced`);
+      own.push(`its previous digest is not checkpoint ${number - 1}'s: one of the two was replaced`);
     }
     if (previous && Date.parse(document.header.createdAt) < Date.parse(previous.header.createdAt)) own.push('it is dated before the checkpoint before it');
     if (own.length > 0) {

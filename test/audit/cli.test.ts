@@ -53,7 +53,7 @@ describe('the audit-log command', () => {
     expect(unverified.stdout).toContain('UNVERIFIED');
     const selfOnly = await auditLog(['verify', '--tenant', tenantId, '--without-checkpoints']);
     expect(selfOnly.code).toBe(0);
-  });
+  }, 120_000);
 
   it('checkpoint, then verify: exit 0; after tampering, exit 10 with the row and reason, also as JSON', async () => {
     const { tenantId, events } = await tenantWithEvents(db.dataSource, 3);
@@ -101,7 +101,7 @@ describe('the audit-log command', () => {
     expect(refused.code).toBe(AUDIT_EXIT.tampered);
     expect(refused.stdout).toContain(`user_action ${tenantId}: NOT SIGNED`);
     expect(refused.stdout).toContain("sequence 3: head: the chain head's hash at sequence 3 is not the one checkpoint 1 holds");
-  });
+  }, 240_000);
 
   it('prove and verify-proof: an event shown in a signed checkpoint without the database; a doctored proof fails', async () => {
     const { tenantId, events } = await tenantWithEvents(db.dataSource, 4);
@@ -120,7 +120,7 @@ describe('the audit-log command', () => {
     const doctored = await runProjectCli('audit-log', ['verify-proof', path.join(work, 'doctored.json'), '--public-key', path.join(work, 'signer.pub.pem')]);
     expect(doctored.code).toBe(AUDIT_EXIT.tampered);
     expect(doctored.stdout).toContain("proof does NOT hold: the event's values do not hash to its row hash");
-  });
+  }, 240_000);
 
   it('verify: a tenant id that is not a uuid, or no chain chosen, is refused before connecting', async () => {
     const result = await auditLog(['verify', '--tenant', 'acme']);

@@ -61,6 +61,9 @@ const RECORDING_ROLES = ['foundation_tenant_registry', 'foundation_login_resolve
  * - Retention is the path of every chained log (support/audit-retention.ts):
  *   `apply_system_audit_log_retention(retention)`.
  *
+ * `down` refuses while the log holds any event but migration records (those describe the schema
+ * changes a full revert undoes, and go with it).
+ *
  * Locks: new objects only.
  */
 export class CreateSystemAuditLog1754250060000 implements MigrationInterface {
@@ -377,9 +380,11 @@ export class CreateSystemAuditLog1754250060000 implements MigrationInterface {
     await q(`
       DO $$
       BEGIN
+        -- The migrations stream only records schema changes, which reverting undoes anyway (and
+        -- a migration runner that records every run would otherwise make this revert impossible).
         IF to_regclass('system_audit_log') IS NOT NULL
-           AND (EXISTS (SELECT 1 FROM system_audit_log) OR EXISTS (SELECT 1 FROM system_audit_log_chains)) THEN
-          RAISE EXCEPTION 'refusing to revert: system_audit_log holds audit rows, which must be kept six years';
+           AND EXISTS (SELECT 1 FROM system_audit_log WHERE stream <> 'migrations') THEN
+          RAISE EXCEPTION 'refusing to revert: system_audit_log holds audit rows other than migration records, which must be kept six years';
         END IF;
       END
       $$

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { applyAuditRetention, ensureAuditPartitions, verifyAuditLogs } from '../../src/audit';
 import { FoundationDataSource } from '../../src/database/foundation-data-source';
-import { auditDdlGuardInstallSql } from '../../src/migrations/support/audit-ddl-guard';
+import { auditDdlGuardInstallSql, breakGlassSql } from '../../src/migrations/support/audit-ddl-guard';
 import { createMonthPartition, GUARD_EVENT_TRIGGERS, importHistoricEvents } from '../support/audit';
 import { FUNCTION_OWNING_ROLES, useOwnerLogin } from '../support/owner-login';
 import { outcomeOf } from '../support/rule-check';
@@ -144,5 +144,19 @@ describe('the audit DDL guard, installed by the migrations when they run as a su
       [...GUARD_EVENT_TRIGGERS].sort().map((evtname) => ({ evtname, evtenabled: 'A', mine: true })),
     );
     expect(await db.dataSource.query(`SELECT * FROM audit_guard.violations()`)).toEqual([]);
+  });
+
+  it("a later migration's change to an audit table passes with breakGlassSql, and is recorded; without it, it is refused", async () => {
+    const change = `ALTER POLICY pol_user_action_audit_logs_tenant_isolation ON user_action_audit_logs USING (tenant_id = (SELECT current_tenant_id()))`;
+    const inTransaction = (statements: string[]) =>
+      outcomeOf(() =>
+        db.dataSource.transaction(async (manager) => {
+          for (const sql of statements) await manager.query(sql);
+        }),
+      );
+    expect(await inTransaction([change])).toContain('audit DDL guard: ALTER POLICY');
+    expect(await inTransaction([breakGlassSql('AddPolicyShape1754250081000: versioned tenant policy'), change])).toBe('accepted');
+    const [entry] = await db.dataSource.query(`SELECT reason FROM audit_guard.break_glass_log ORDER BY id DESC LIMIT 1`);
+    expect(entry.reason).toBe('AddPolicyShape1754250081000: versioned tenant policy');
   });
 });

@@ -17,6 +17,7 @@ import {
 import type { ChainProblem } from '../../src/audit';
 import { FoundationDataSource } from '../../src/database/foundation-data-source';
 import { AUDIT_READER_ROLE } from '../../src/migrations/1754250062000-CreateAuditChainReading';
+import { breakGlassSql } from '../../src/migrations/support/audit-ddl-guard';
 import { useAppLogin } from '../support/app-login';
 import { createMonthPartition, importHistoricEvents } from '../support/audit';
 import { runProjectCli } from '../support/cli';
@@ -94,6 +95,8 @@ describe('audit log upkeep and evidence with an owner that is not a superuser', 
        FROM pg_roles WHERE rolname = current_user`,
     );
     expect(me).toEqual({ role: owner.role, rolsuper: false, rolbypassrls: false, audit_owner: owner.role, audit_rows: 0, system_rows: 0, tenants: 0, event_triggers: 0 });
+    // Where there is no guard, a migration's break glass does nothing (and fails nothing).
+    expect(await sqlstateOf(() => ownerSource.query(breakGlassSql('no guard here, nothing to break')))).toBe('ok');
     const [all] = await db.dataSource.query(`SELECT count(*)::int AS n FROM user_action_audit_logs`);
     expect(all.n).toBe(10);
   });

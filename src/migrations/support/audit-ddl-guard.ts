@@ -479,6 +479,22 @@ export function auditDdlGuardRemoveSql(): string[] {
   ];
 }
 
+/**
+ * For a later migration that must change an audit table (a policy, a trigger, a function of the
+ * audit path): breaks the glass for the migration's transaction when the guard is installed, and
+ * does nothing where it is not. The reason is recorded with the break.
+ */
+export function breakGlassSql(reason: string): string {
+  return `
+    DO $break$
+    BEGIN
+      IF to_regnamespace('audit_guard') IS NOT NULL THEN
+        PERFORM audit_guard.break_glass(${literal(reason)});
+      END IF;
+    END
+    $break$`;
+}
+
 /** The install statements as one psql script, for the DBA (`npm run audit-log -- guard-sql`). */
 export function auditDdlGuardScript(): string {
   return [

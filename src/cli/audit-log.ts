@@ -1,31 +1,60 @@
 /**
- * Upkeep of the audit log, for scheduled jobs and auditors:
+ * Upkeep and evidence of the audit logs (the user-action log and the system log), for scheduled
+ * jobs and auditors. Argument parsing and connecting only; the commands are src/audit/audit-commands.ts.
  *
- *   npm run audit-log -- partitions [--months-ahead 3]   create the coming months' partitions
- *   npm run audit-log -- verify --tenant <uuid>          walk one tenant's hash chain
- *   npm run audit-log -- verify --all                    walk every tenant's chain
- *   npm run audit-log -- drop-expired [--retention '6 years']   the retention path
+ *   npm run audit-log -- partitions [--months-ahead 3]        create the coming months' partitions (monthly)
+ *   npm run audit-log -- checkpoint                            sign every chain head into the checkpoint store (often)
+ *   npm run audit-log -- verify --all | --tenant <uuid> | --stream <name> [--json] [--without-checkpoints]
+ *   npm run audit-log -- prove --tenant <uuid> | --stream <name> --event <uuid> [--out proof.json]
+ *   npm run audit-log -- verify-proof <proof.json>            no database needed
+ *   npm run audit-log -- drop-expired [--retention '6 years'] the retention path
+ *   npm run audit-log -- guard-sql                             the DDL guard's script, for a superuser
  *
- * Compiled: `node dist/src/cli/audit-log.js ...`. Connects like every command of the project:
- * DATABASE_URL, or the embedded server. Every command needs the audit table's owner (no
- * tenant context: `verify` and the anchors of `drop-expired` run through functions owned by
- * foundation_audit_maintainer, which row-level security lets see every tenant).
- *
- * Exit codes: 0 done / intact; 1 a chain is broken or the command failed; 2 a partition was
- * skipped because its month's rows already sit in the default partition (needs a person).
+ * Checkpoint store and keys: --store, --key, --public-key, or AUDIT_CHECKPOINT_STORE,
+ * AUDIT_CHECKPOINT_KEY, AUDIT_CHECKPOINT_PUBLIC_KEYS (src/audit/checkpoints/checkpoint-config.ts).
+ * Compiled: `node dist/src/cli/audit-log.js ...`. Exit codes: src/audit/exit-codes.ts.
  */
 import 'reflect-metadata';
+import { readFileSync } from 'node:fs';
 import { Command, InvalidArgumentError } from 'commander';
 import { EntityManager } from 'typeorm';
-import { dropExpiredAuditPartitions, ensureAuditPartitions, listAuditLogTenants, verifyAuditChain } from '../audit';
+import {
+  checkpointCommand,
+  guardSqlCommand,
+  partitionsCommand,
+  proveCommand,
+  retentionCommand,
+  verifyCommand,
+  verifyProofCommand,
+} from '../audit/audit-commands';
+import { AUDIT_LOG_NAMES, AuditLogName } from '../audit/chain/chain-logs';
+import { AuditConfigError } from '../audit/checkpoints/checkpoint-config';
+import { AUDIT_EXIT } from '../audit/exit-codes';
 import { createDataSource } from '../database/create-data-source';
 import { DatabaseConfigError } from '../database/database-config-error';
+import { FoundationDataSource } from '../database/foundation-data-source';
+import { SYSTEM_AUDIT_STREAMS } from '../entities/enums';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const out = (line: string) => console.log(line);
 
-function parseUuid(value: string): string {
+function parseUuid(value: string, previous: string[] = []): string[] {
   if (!UUID.test(value)) throw new InvalidArgumentError('expected a tenant id (uuid)');
-  return value;
+  return [...previous, value.toLowerCase()];
+}
+
+function parseOneUuid(value: string): string {
+  return parseUuid(value)[0]!;
+}
+
+function parseStream(value: string, previous: string[] = []): string[] {
+  if (!(SYSTEM_AUDIT_STREAMS as readonly string[]).includes(value)) throw new InvalidArgumentError(`expected one of ${SYSTEM_AUDIT_STREAMS.join(', ')}`);
+  return [...previous, value];
+}
+
+function parseLog(value: string): AuditLogName {
+  if (!(AUDIT_LOG_NAMES as readonly string[]).includes(value)) throw new InvalidArgumentError(`expected ${AUDIT_LOG_NAMES.join(' or ')}`);
+  return value as AuditLogName;
 }
 
 function parseMonths(value: string): number {
@@ -34,68 +63,116 @@ function parseMonths(value: string): number {
   return months;
 }
 
-/** Runs `work` with a connected manager and sets the exit code it returns. */
-async function withDatabase(work: (manager: EntityManager) => Promise<number>): Promise<void> {
-  const dataSource = await createDataSource();
+const collect = (value: string, previous: string[] = []) => [...previous, value];
+
+/** Runs a command, on a database connection or none, and exits with its code (configuration problems: 2). */
+async function run(work: (manager: EntityManager | null) => Promise<number> | number, needsDatabase = true): Promise<void> {
+  let code: number = AUDIT_EXIT.failed;
+  let dataSource: FoundationDataSource | undefined;
   try {
-    await dataSource.initialize();
-    process.exitCode = await work(dataSource.manager);
+    if (needsDatabase) {
+      dataSource = await createDataSource();
+      await dataSource.initialize();
+    }
+    code = await work(dataSource ? dataSource.manager : null);
+  } catch (error) {
+    const configuration = error instanceof DatabaseConfigError || error instanceof AuditConfigError;
+    process.stderr.write(`audit-log: ${error instanceof Error ? error.message : String(error)}\n`);
+    code = configuration ? AUDIT_EXIT.configuration : AUDIT_EXIT.failed;
   } finally {
-    await dataSource.destroy();
+    if (dataSource?.isInitialized) await dataSource.destroy();
   }
+  process.exitCode = code;
 }
 
-const program = new Command('audit-log').description('Upkeep of the HIPAA audit log: partitions, chain verification, retention.');
+const withStore = (command: Command) =>
+  command
+    .option('--store <dir>', 'checkpoint store directory (AUDIT_CHECKPOINT_STORE)')
+    .option('--public-key <pem>', 'a trusted public key file or folder of *.pub.pem (AUDIT_CHECKPOINT_PUBLIC_KEYS); repeatable', collect, []);
+
+const program = new Command('audit-log').description('Upkeep and evidence of the HIPAA audit logs: partitions, signed checkpoints, verification, proofs, retention.');
 
 program
   .command('partitions')
-  .description("create the current month's and the coming months' partitions (idempotent)")
+  .description("create both logs' partitions for the current month and the coming months (idempotent)")
   .option('--months-ahead <n>', 'months after the current one', parseMonths, 3)
-  .action((options: { monthsAhead: number }) =>
-    withDatabase(async (manager) => {
-      const outcomes = await ensureAuditPartitions(manager, options.monthsAhead);
-      for (const { partitionName, outcome } of outcomes) console.log(`${partitionName}: ${outcome}`);
-      return outcomes.some((o) => o.outcome.startsWith('skipped')) ? 2 : 0;
+  .action((options: { monthsAhead: number }) => run((manager) => partitionsCommand(manager!, options.monthsAhead, out)));
+
+withStore(
+  program
+    .command('checkpoint')
+    .description('sign every chain head of both logs into the checkpoint store (run by a scheduler)')
+    .option('--key <pem>', 'private signing key, Ed25519 or P-256 (AUDIT_CHECKPOINT_KEY); default: the development key')
+    .option('--json', 'print the run as JSON'),
+).action((options: { store?: string; key?: string; publicKey: string[]; json?: boolean }) =>
+  run((manager) => checkpointCommand(manager!, { store: options.store, key: options.key, publicKeys: options.publicKey, json: Boolean(options.json) }, out)),
+);
+
+withStore(
+  program
+    .command('verify')
+    .description('verify chains against themselves and the signed checkpoints; reports every problem of every chain')
+    .option('--all', 'every chain of both logs')
+    .option('--tenant <uuid>', "a tenant's chain of the user-action log; repeatable", parseUuid)
+    .option('--stream <name>', 'a stream of the system log; repeatable', parseStream)
+    .option('--log <name>', 'only this log with --all: user_action or system', parseLog)
+    .option('--json', 'print the report as JSON')
+    .option('--without-checkpoints', "check the chains against themselves only (misses a consistent rewrite by the tables' owner)"),
+).action(
+  (options: { all?: boolean; tenant?: string[]; stream?: string[]; log?: AuditLogName; json?: boolean; withoutCheckpoints?: boolean; store?: string; publicKey: string[] }) =>
+    run((manager) => {
+      const chosen = [options.all, options.tenant, options.stream].filter(Boolean).length;
+      if (chosen !== 1) throw new Error('verify needs exactly one of --all, --tenant <uuid> or --stream <name>');
+      const logs: AuditLogName[] = options.tenant ? ['user_action'] : options.stream ? ['system'] : options.log ? [options.log] : [...AUDIT_LOG_NAMES];
+      return verifyCommand(
+        manager!,
+        {
+          logs,
+          chains: options.tenant ?? options.stream ?? [],
+          json: Boolean(options.json),
+          withoutCheckpoints: Boolean(options.withoutCheckpoints),
+          store: options.store,
+          publicKeys: options.publicKey,
+        },
+        out,
+      );
     }),
-  );
+);
+
+withStore(
+  program
+    .command('prove')
+    .description("an inclusion proof of one event against the latest checkpoint that covers it")
+    .option('--tenant <uuid>', "the event's tenant (user-action log)", parseOneUuid)
+    .option('--stream <name>', "the event's stream (system log)", (value: string) => parseStream(value)[0]!)
+    .requiredOption('--event <uuid>', 'the event id', parseOneUuid)
+    .option('--out <file>', 'write the proof to a new file instead of printing it'),
+).action((options: { tenant?: string; stream?: string; event: string; out?: string; store?: string; publicKey: string[] }) =>
+  run((manager) => {
+    if (!options.tenant === !options.stream) throw new Error('prove needs exactly one of --tenant <uuid> or --stream <name>');
+    const log: AuditLogName = options.tenant ? 'user_action' : 'system';
+    return proveCommand(manager!, { log, chain: (options.tenant ?? options.stream)!, eventId: options.event, outFile: options.out, store: options.store, publicKeys: options.publicKey }, out);
+  }),
+);
 
 program
-  .command('verify')
-  .description("walk a tenant's hash chain and report the first changed, missing or reordered row")
-  .option('--tenant <uuid>', 'tenant id', parseUuid)
-  .option('--all', 'every tenant that has audit events')
-  .action((options: { tenant?: string; all?: boolean }) =>
-    withDatabase(async (manager) => {
-      if (!options.tenant === !options.all) throw new Error('verify needs exactly one of --tenant <uuid> or --all');
-      const tenants = options.tenant ? [options.tenant] : await listAuditLogTenants(manager);
-      if (tenants.length === 0) console.log('no tenant has audit events yet');
-      let broken = 0;
-      for (const tenant of tenants) {
-        const verdict = await verifyAuditChain(manager, tenant);
-        if (verdict.intact) {
-          console.log(`${tenant}: intact`);
-        } else {
-          broken++;
-          console.log(`${tenant}: BROKEN at sequence ${verdict.sequence} (row ${verdict.rowId ?? 'absent'}): ${verdict.problem}`);
-        }
-      }
-      return broken > 0 ? 1 : 0;
-    }),
-  );
+  .command('verify-proof <file>')
+  .description('check an inclusion proof with the trusted public keys only (no database)')
+  .option('--public-key <pem>', 'a trusted public key file or folder of *.pub.pem; repeatable', collect, [])
+  .action((file: string, options: { publicKey: string[] }) => run(() => verifyProofCommand(readFileSync(file, 'utf8'), { publicKeys: options.publicKey }, out), false));
 
 program
   .command('drop-expired')
-  .description('retention: drop whole monthly partitions that ended before now() - retention')
+  .description('retention: drop whole monthly partitions of both logs that ended before now() - retention')
   .option('--retention <interval>', 'PostgreSQL interval, at least 6 years', '6 years')
-  .action((options: { retention: string }) =>
-    withDatabase(async (manager) => {
-      const dropped = await dropExpiredAuditPartitions(manager, options.retention);
-      console.log(dropped.length === 0 ? 'nothing to drop' : dropped.map((name) => `dropped ${name}`).join('\n'));
-      return 0;
-    }),
-  );
+  .action((options: { retention: string }) => run((manager) => retentionCommand(manager!, options.retention, out)));
+
+program
+  .command('guard-sql')
+  .description('print the audit DDL guard script a superuser runs (psql -v ON_ERROR_STOP=1 -f)')
+  .action(() => run(() => guardSqlCommand(out), false));
 
 program.parseAsync().catch((error: unknown) => {
   process.stderr.write(`audit-log: ${error instanceof Error ? error.message : String(error)}\n`);
-  process.exitCode = 1;
+  process.exitCode = AUDIT_EXIT.failed;
 });

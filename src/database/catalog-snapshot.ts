@@ -2,7 +2,7 @@
  * A normalised, sorted description of everything this project creates in a database: one
  * line per object, so two snapshots compare with a plain diff. It covers what TypeORM's
  * schema diff cannot see (CHECK expressions, index predicates and operator classes, column
- * order, triggers, functions, policies, grants, comments).
+ * order, triggers, functions, policies, grants, comments), and the database's event triggers.
  *
  * Objects that belong to an extension are left out: they are described by the extension's
  * name and version instead.
@@ -20,7 +20,8 @@ export type CatalogSection =
   | 'triggers'
   | 'policies'
   | 'grants'
-  | 'comments';
+  | 'comments'
+  | 'eventTriggers';
 
 /** Runs one query and returns its rows; adapts pg clients, TypeORM DataSources and query runners. */
 export type RunQuery = (sql: string) => Promise<Record<string, unknown>[]>;
@@ -135,6 +136,13 @@ const QUERIES: Record<CatalogSection, string> = {
     WHERE t.typnamespace = current_schema()::regnamespace
       AND obj_description(t.oid, 'pg_type') IS NOT NULL
       AND ${NOT_FROM_EXTENSION('t.oid', 'pg_type')}`,
+  // Database-wide, like the audit DDL guard's (CreateAuditDdlGuard), with their functions' schemas.
+  eventTriggers: `
+    SELECT e.evtname || ' on ' || e.evtevent || ' execute ' || e.evtfoid::regprocedure::text
+           || ' enabled=' || e.evtenabled::text
+           || COALESCE(' tags=' || array_to_string(e.evttags, ','), '') AS line
+    FROM pg_event_trigger e
+    WHERE ${NOT_FROM_EXTENSION('e.oid', 'pg_event_trigger')}`,
 };
 
 export const CATALOG_SECTIONS = Object.keys(QUERIES) as CatalogSection[];

@@ -77,3 +77,11 @@ export const AUDIT_ACTIONS = [
   'break_glass',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
+
+/**
+ * Chains of the system audit log (system_audit_stream_enum), one per kind of platform event:
+ * migration runs, reverts and repairs; platform operations; login resolutions; key rotations and
+ * crypto-shredding; break-glass use; audit log upkeep (retention).
+ */
+export const SYSTEM_AUDIT_STREAMS = ['migrations', 'platform', 'login', 'keys', 'break_glass', 'audit'] as const;
+export type SystemAuditStream = (typeof SYSTEM_AUDIT_STREAMS)[number];

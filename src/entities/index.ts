@@ -3,6 +3,8 @@ import { CiamSystem } from './ciam-system.entity';
 import { Client } from './client.entity';
 import { Facility } from './facility.entity';
 import { FacilityStaff } from './facility-staff.entity';
+import { SystemAuditLog } from './system-audit-log.entity';
+import { SystemAuditLogChain } from './system-audit-log-chain.entity';
 import { Tenant } from './tenant.entity';
 import { TenantContextKey } from './tenant-context-key.entity';
 import { User } from './user.entity';
@@ -16,6 +18,8 @@ export {
   Client,
   Facility,
   FacilityStaff,
+  SystemAuditLog,
+  SystemAuditLogChain,
   Tenant,
   TenantContextKey,
   User,
@@ -38,4 +42,6 @@ export const ENTITIES = [
   UserCiamMapping,
   CiamGroupRoleMapping,
   TenantContextKey,
+  SystemAuditLog,
+  SystemAuditLogChain,
 ];

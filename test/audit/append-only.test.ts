@@ -123,7 +123,7 @@ describe('user_action_audit_logs is append-only', () => {
     }
   });
 
-  it('every partition has the row and TRUNCATE triggers, set to fire ALWAYS', async () => {
+  it('every partition has the row, chain and TRUNCATE triggers, set to fire ALWAYS', async () => {
     // Triggers cloned onto partitions count as internal on PostgreSQL 14 (not on 15+), so the
     // foreign keys' internal triggers are left out by their constraint, not by tgisinternal.
     const rows: { relname: string; tgname: string; tgenabled: string }[] = await db.dataSource.query(
@@ -137,10 +137,14 @@ describe('user_action_audit_logs is append-only', () => {
     expect(tables.length).toBeGreaterThanOrEqual(6); // parent, default, current month + 3
     for (const table of tables) {
       const triggers = rows.filter((row) => row.relname === table);
-      expect({ table, triggers: triggers.filter((t) => t.tgname !== 'trg_user_action_audit_logs_chain') }).toEqual({
+      // The chain trigger fires ALWAYS too (HardenUserActionAuditLog), and the default
+      // partition refuses every row.
+      expect({ table, triggers }).toEqual({
         table,
         triggers: [
           { relname: table, tgname: 'trg_user_action_audit_logs_append_only', tgenabled: 'A' },
+          { relname: table, tgname: 'trg_user_action_audit_logs_chain', tgenabled: 'A' },
+          ...(table === 'user_action_audit_logs_default' ? [{ relname: table, tgname: 'trg_user_action_audit_logs_default_refuses', tgenabled: 'A' }] : []),
           { relname: table, tgname: 'trg_user_action_audit_logs_no_truncate', tgenabled: 'A' },
         ],
       });

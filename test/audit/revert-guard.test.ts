@@ -1,4 +1,5 @@
-import { tenantWithEvents } from '../support/audit';
+import { recordKeyEvent, recordMigrationEvent } from '../../src/audit';
+import { disableDdlGuard, tenantWithEvents } from '../support/audit';
 import { outcomeOf } from '../support/rule-check';
 import { useTestDatabase } from '../support/test-database';
 
@@ -23,5 +24,36 @@ describe('the audit migrations refuse to revert over recorded events', () => {
     }
     const [row] = await db.dataSource.query(`SELECT count(*)::int AS n FROM user_action_audit_logs`);
     expect(row.n).toBeGreaterThan(0);
+  });
+});
+
+describe('CreateSystemAuditLog refuses to revert over recorded platform events, not over migration records', () => {
+  const db = useTestDatabase();
+
+  async function revertOutcome(): Promise<string> {
+    const migration = db.dataSource.migrations.find((m) => m.name === 'CreateSystemAuditLog1754250060000')!;
+    const runner = db.dataSource.createQueryRunner();
+    await runner.startTransaction();
+    try {
+      // Only this migration's own down, in the middle of the chain: the later ones' objects and
+      // the DDL guard are out of the way for the length of the (rolled back) transaction.
+      await disableDdlGuard(runner);
+      for (const later of ['CreateAuditDdlGuard1754250064000', 'RecordPlatformEvents1754250063000', 'CreateAuditChainReading1754250062000', 'HardenUserActionAuditLog1754250061000']) {
+        await db.dataSource.migrations.find((m) => m.name === later)!.down(runner);
+      }
+      return await outcomeOf(() => migration.down(runner));
+    } finally {
+      await runner.rollbackTransaction();
+      await runner.release();
+    }
+  }
+
+  it('reverts with migration records only, refuses once another event is recorded', async () => {
+    await recordMigrationEvent(db.dataSource.manager, { action: 'run', name: 'CreateTenants1754250020000', checksum: 'b'.repeat(64) });
+    expect(await revertOutcome()).toBe('accepted');
+    await recordKeyEvent(db.dataSource.manager, { action: 'rotate', keyId: 'k1' });
+    expect(await revertOutcome()).toContain('refusing to revert: system_audit_log holds audit rows other than migration records');
+    const [row] = await db.dataSource.query(`SELECT count(*)::int AS n FROM system_audit_log`);
+    expect(row.n).toBe(2);
   });
 });

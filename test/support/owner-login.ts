@@ -8,6 +8,7 @@ import { LOGIN_RESOLVER_ROLE } from '../../src/migrations/1754250035000-CreateLo
 import { AUDIT_MAINTAINER_ROLE } from '../../src/migrations/1754250036000-CreateAuditMaintenance';
 import { TENANT_CONTEXT_ROLE } from '../../src/migrations/1754250080000-CreateTenantContextKeys';
 import { ISSUER_REGISTRY_ROLE } from '../../src/migrations/1754250083000-GuardSharedCiamIssuers';
+import { SYSTEM_AUDIT_WRITER_ROLE } from '../../src/migrations/1754250060000-CreateSystemAuditLog';
 import { TEST_ROLE_PREFIX } from './app-login';
 import { testAdminSettings } from './databases';
 import { TestDatabase } from './test-database';
@@ -25,6 +26,7 @@ export const FUNCTION_OWNING_ROLES: readonly string[] = [
   AUDIT_MAINTAINER_ROLE,
   TENANT_CONTEXT_ROLE,
   ISSUER_REGISTRY_ROLE,
+  SYSTEM_AUDIT_WRITER_ROLE,
 ];
 
 export interface OwnerLogin {

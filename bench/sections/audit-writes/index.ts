@@ -11,6 +11,7 @@ import { buildDataSourceOptions } from '../../../src/database/data-source-option
 import { FoundationDataSource } from '../../../src/database/foundation-data-source';
 import { AuditEvent, recordAuditEvent } from '../../../src/audit';
 import { benchAuditEvent, plainRow } from './audit-api';
+import { measureEvidence } from './evidence';
 
 const TITLE = 'Audit writes';
 const DATABASE = 'bench_audit';
@@ -56,7 +57,19 @@ export async function measureAuditWrites(ctx: BenchContext): Promise<SectionResu
         await dataSource.destroy();
       }
     }
-    return { title: TITLE, measured: true, figures, targets, notes: [`${ctx.scale.writeSeconds} s per measurement; events spread over ${TENANTS} tenants`] };
+    const notes = [`${ctx.scale.writeSeconds} s per measurement; events spread over ${TENANTS} tenants`];
+    if (setup.evidence) {
+      const dataSource = new FoundationDataSource(buildDataSourceOptions(settings), settings);
+      await dataSource.initialize();
+      try {
+        figures.push(...(await measureEvidence(dataSource)));
+      } finally {
+        await dataSource.destroy();
+      }
+    } else {
+      notes.push('checkpoint and verification not measured: the migrated catalog has no chain-reading functions');
+    }
+    return { title: TITLE, measured: true, figures, targets, notes };
   } finally {
     await dropDatabase(ctx.admin, DATABASE);
   }
@@ -70,7 +83,7 @@ function unmeasured(reason: string): SectionResult {
 }
 
 /** Tenants to write for, and the plain copy of the audit table; a reason when the catalog has no audit table. */
-async function prepare(client: Client): Promise<{ tenantIds: string[]; columns: string[] } | string> {
+async function prepare(client: Client): Promise<{ tenantIds: string[]; columns: string[]; evidence: boolean } | string> {
   const capabilities = await detectCapabilities(client);
   if (!capabilities.auditTable) return `${AUDIT_TABLE} does not exist in the migrated catalog`;
   const columns = Object.keys(plainRow(benchAuditEvent('', 0))).filter((c) => capabilities.auditColumns.has(c));
@@ -84,7 +97,8 @@ async function prepare(client: Client): Promise<{ tenantIds: string[]; columns: 
   for (const column of capabilities.auditColumns.keys()) {
     if (!columns.includes(column)) await client.query(`ALTER TABLE ${PLAIN_TABLE} ALTER COLUMN ${client.escapeIdentifier(column)} DROP NOT NULL`);
   }
-  return { tenantIds: rows.map((r) => r.id), columns };
+  const { rows: reading } = await client.query<{ present: boolean }>(`SELECT to_regprocedure('user_action_audit_log_chain_heads()') IS NOT NULL AS present`);
+  return { tenantIds: rows.map((r) => r.id), columns, evidence: Boolean(reading[0]?.present) };
 }
 
 /** Rows per second that `connections` concurrent writers reach in the configured time. */

@@ -59,7 +59,13 @@ export async function generateAuditEvents(client: Client, scale: BenchScale, cap
   const started = process.hrtime.bigint();
   const bar = progressBar('scale: audit events', batches);
   try {
+    // Events dated over the last 30 days: only a superuser's historic import may date them
+    // (the chain trigger takes the database's clock otherwise), into months that have a
+    // partition (the default partition refuses rows).
+    await createPastPartitions(client, 2);
     for (let batch = 0; batch < batches; batch++) {
+      await client.query('BEGIN');
+      await client.query(`SELECT set_config('foundation.audit_historic_import', 'on', true)`);
       await client.query(
         `INSERT INTO ${AUDIT_TABLE} (${columns})
          SELECT ${values}
@@ -69,9 +75,11 @@ export async function generateAuditEvents(client: Client, scale: BenchScale, cap
           ORDER BY t.id, g DESC`,
         [perTenant, batches, batch],
       );
+      await client.query('COMMIT');
       bar.tick();
     }
   } catch (error) {
+    await client.query('ROLLBACK').catch(() => undefined);
     return { figures: [], failure: `generating ${AUDIT_TABLE} rows failed: ${(error as Error).message}` };
   } finally {
     bar.stop();
@@ -84,4 +92,22 @@ export async function generateAuditEvents(client: Client, scale: BenchScale, cap
       { name: 'audit events generated per second', value: Math.round(rows / seconds), unit: 'rows/s' },
     ],
   };
+}
+
+/** Partitions for the `monthsBack` months before the current one (the migrations create the current month and later ones). */
+async function createPastPartitions(client: Client, monthsBack: number): Promise<void> {
+  const { rows } = await client.query<{ protect: boolean }>(`SELECT to_regprocedure('protect_audit_log_partition(regclass)') IS NOT NULL AS protect`);
+  if (!rows[0]?.protect) return;
+  for (let month = 1; month <= monthsBack; month++) {
+    const {
+      rows: [range],
+    } = await client.query<{ name: string; from: string; to: string }>(
+      `SELECT '${AUDIT_TABLE}_y' || to_char(m, 'YYYY') || 'm' || to_char(m, 'MM') AS name,
+              (m AT TIME ZONE 'UTC')::text AS from, ((m + interval '1 month') AT TIME ZONE 'UTC')::text AS to
+       FROM (SELECT date_trunc('month', now() AT TIME ZONE 'UTC') - make_interval(months => $1) AS m) s`,
+      [month],
+    );
+    await client.query(`CREATE TABLE IF NOT EXISTS ${range!.name} PARTITION OF ${AUDIT_TABLE} FOR VALUES FROM ('${range!.from}') TO ('${range!.to}')`);
+    await client.query(`SELECT protect_audit_log_partition('${range!.name}')`);
+  }
 }

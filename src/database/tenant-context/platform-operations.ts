@@ -64,11 +64,17 @@ export interface WithPlatformRoleOptions {
    * `null`: do not switch (the login role inherits foundation_platform itself).
    */
   platformRole?: string | null;
+  /**
+   * Who is acting (an operator's e-mail, a job's name), recorded with each operation in the system
+   * audit log (the transaction-local setting `app.actor`); the database login is recorded anyway.
+   */
+  actor?: string;
 }
 
 /**
  * Runs platform (cross-tenant) operations in one transaction as `foundation_platform`. The
- * login must have been granted that role; the application's usual login should not be.
+ * login must have been granted that role; the application's usual login should not be. Each
+ * operation is recorded in the system audit log by the database function that performs it.
  */
 export async function withPlatformRole<T>(
   dataSource: DataSource,
@@ -78,6 +84,7 @@ export async function withPlatformRole<T>(
   const role = roleToAssume(options.platformRole, PLATFORM_ROLE_VARIABLE, DEFAULT_PLATFORM_ROLE);
   return dataSource.transaction(async (manager) => {
     if (role) await manager.query(`SET LOCAL ROLE ${role}`);
+    if (options.actor !== undefined) await manager.query(`SELECT set_config('app.actor', $1, true)`, [options.actor]);
     return work(new PlatformOperations(manager));
   });
 }

@@ -38,3 +38,6 @@ export const SECRET_REF_MAX_LENGTH = 1024;
 
 /** Kind of record named in an audit event: a snake_case name, at most 63 characters. */
 export const ENTITY_TYPE_PATTERN = /^[a-z][a-z0-9_]{0,62}$/;
+
+/** A system audit event type: two to four dotted snake_case words, each at most 41 characters (migration.run). */
+export const SYSTEM_EVENT_TYPE_PATTERN = /^[a-z][a-z0-9_]{0,40}([.][a-z][a-z0-9_]{0,40}){1,3}$/;

@@ -1,8 +1,17 @@
+import { Address } from './address.entity';
 import { CiamGroupRoleMapping } from './ciam-group-role-mapping.entity';
 import { CiamSystem } from './ciam-system.entity';
 import { Client } from './client.entity';
 import { Facility } from './facility.entity';
 import { FacilityStaff } from './facility-staff.entity';
+import { FormFieldContribution } from './form-field-contribution.entity';
+import { FormFieldContributor } from './form-field-contributor.entity';
+import { FormMetadata } from './form-metadata.entity';
+import { Medication } from './medication.entity';
+import { PhiDataKey } from './phi-data-key.entity';
+import { PlacementRecord } from './placement-record.entity';
+import { PlacementRecordSpecialist } from './placement-record-specialist.entity';
+import { Specialist } from './specialist.entity';
 import { Tenant } from './tenant.entity';
 import { User } from './user.entity';
 import { UserActionAuditLog } from './user-action-audit-log.entity';
@@ -10,11 +19,20 @@ import { UserActionAuditLogChain } from './user-action-audit-log-chain.entity';
 import { UserCiamMapping } from './user-ciam-mapping.entity';
 
 export {
+  Address,
   CiamGroupRoleMapping,
   CiamSystem,
   Client,
   Facility,
   FacilityStaff,
+  FormFieldContribution,
+  FormFieldContributor,
+  FormMetadata,
+  Medication,
+  PhiDataKey,
+  PlacementRecord,
+  PlacementRecordSpecialist,
+  Specialist,
   Tenant,
   User,
   UserActionAuditLog,
@@ -22,6 +40,7 @@ export {
   UserCiamMapping,
 };
 export * from './enums';
+export type { FormFieldDefinition } from './form-metadata.entity';
 
 /** Every entity, for the DataSource. A table without an entity here is invisible to TypeORM's diff. */
 export const ENTITIES = [
@@ -35,4 +54,13 @@ export const ENTITIES = [
   CiamSystem,
   UserCiamMapping,
   CiamGroupRoleMapping,
+  PhiDataKey,
+  Specialist,
+  FormMetadata,
+  PlacementRecord,
+  PlacementRecordSpecialist,
+  Medication,
+  Address,
+  FormFieldContribution,
+  FormFieldContributor,
 ];

@@ -6,6 +6,7 @@ import { CLIENT_SEARCH_ROLE } from '../../src/migrations/1754250033000-CreateCli
 import { TENANT_REGISTRY_ROLE } from '../../src/migrations/1754250034000-CreatePlatformOperations';
 import { LOGIN_RESOLVER_ROLE } from '../../src/migrations/1754250035000-CreateLoginResolution';
 import { AUDIT_MAINTAINER_ROLE } from '../../src/migrations/1754250036000-CreateAuditMaintenance';
+import { PHI_KEYRING_ROLE } from '../../src/migrations/1754250040000-CreatePhiKeyStore';
 import { TEST_ROLE_PREFIX } from './app-login';
 import { testAdminSettings } from './databases';
 import { TestDatabase } from './test-database';
@@ -16,7 +17,13 @@ import { withAdminClient } from './test-server';
  * superuser must be a member of each (transferFunctionOwnershipSql); once they exist, only an
  * administrator (PostgreSQL 16+: a holder of ADMIN OPTION) can grant that membership.
  */
-export const FUNCTION_OWNING_ROLES: readonly string[] = [CLIENT_SEARCH_ROLE, TENANT_REGISTRY_ROLE, LOGIN_RESOLVER_ROLE, AUDIT_MAINTAINER_ROLE];
+export const FUNCTION_OWNING_ROLES: readonly string[] = [
+  CLIENT_SEARCH_ROLE,
+  TENANT_REGISTRY_ROLE,
+  LOGIN_RESOLVER_ROLE,
+  AUDIT_MAINTAINER_ROLE,
+  PHI_KEYRING_ROLE,
+];
 
 export interface OwnerLogin {
   readonly role: string;

@@ -12,11 +12,19 @@ const readWrite = 'DELETE, INSERT, SELECT, UPDATE';
  * until it has one.
  */
 const EXPECTED_APPLICATION_PRIVILEGES: Readonly<Record<string, string>> = {
+  addresses: readWrite,
   ciam_group_role_mappings: readWrite,
   ciam_systems: readWrite,
   clients: readWrite,
   facilities: readWrite,
   facility_staff: readWrite,
+  form_field_contributions: readWrite,
+  form_field_contributors: readWrite,
+  form_metadata: readWrite,
+  medications: readWrite,
+  placement_record_specialists: readWrite,
+  placement_records: readWrite,
+  specialists: readWrite,
   tenants: 'SELECT',
   user_action_audit_log_chains: 'SELECT',
   user_action_audit_logs: 'INSERT, SELECT',

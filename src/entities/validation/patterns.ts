@@ -38,3 +38,9 @@ export const SECRET_REF_MAX_LENGTH = 1024;
 
 /** Kind of record named in an audit event: a snake_case name, at most 63 characters. */
 export const ENTITY_TYPE_PATTERN = /^[a-z][a-z0-9_]{0,62}$/;
+
+/** US National Provider Identifier: exactly 10 digits (the check digit is not verified, as in the CHECK). */
+export const NPI_PATTERN = /^[0-9]{10}$/;
+
+/** A stable snake_case key (a form's key, a form field's key), at most 63 characters. */
+export const SNAKE_CASE_KEY_PATTERN = /^[a-z][a-z0-9_]{0,62}$/;

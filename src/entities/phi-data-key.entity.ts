@@ -1,8 +1,10 @@
-import { IsIn, IsInt, IsOptional, IsUUID, Min } from 'class-validator';
+import { IsIn, IsInt, IsUUID, Min } from 'class-validator';
 import { Check, Column, CreateDateColumn, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn, UpdateDateColumn } from 'typeorm';
 import { PHI_KEY_STATES } from './enums';
 import type { PhiKeyState } from './enums';
 import { Tenant } from './tenant.entity';
+import { HasByteLengthBetween } from './validation/ciphertext-rules';
+import { IsNullExactlyWhen } from './validation/presence-rules';
 import { HasTrimmedLength } from './validation/text-rules';
 
 /**
@@ -60,7 +62,8 @@ export class PhiDataKey {
   kekId: string;
 
   @Column('bytea', { name: 'wrapped_key', nullable: true, comment: 'The data key encrypted by the key-encryption key; NULL once destroyed.' })
-  @IsOptional()
+  @IsNullExactlyWhen('state', 'destroyed')
+  @HasByteLengthBetween(16, 8192)
   wrappedKey: Buffer | null;
 
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz', comment: 'When the row was created.' })

@@ -40,3 +40,16 @@ export function HasByteLength(length: number, options?: ValidationOptions): Prop
       validator: { validate: (value: unknown) => Buffer.isBuffer(value) && value.length === length },
     });
 }
+
+/** Bytes from `min` to `max` long (CHECK `octet_length(column) BETWEEN min AND max`); null is left to @IsOptional. */
+export function HasByteLengthBetween(min: number, max: number, options?: ValidationOptions): PropertyDecorator {
+  return (target, propertyName) =>
+    registerDecorator({
+      name: 'hasByteLengthBetween',
+      target: target.constructor,
+      propertyName: propertyName as string,
+      constraints: [min, max],
+      options: { message: `$property must be ${min} to ${max} bytes`, ...options },
+      validator: { validate: (value: unknown) => value === null || value === undefined || (Buffer.isBuffer(value) && value.length >= min && value.length <= max) },
+    });
+}

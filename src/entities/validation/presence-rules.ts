@@ -59,3 +59,24 @@ export function IsUuidOrNull(options?: ValidationOptions): PropertyDecorator {
       validator: { validate: (value: unknown) => !present(value) || isUUID(value) },
     });
 }
+
+/**
+ * This property is empty exactly when `otherProperty` equals `value` (CHECK `(other = value) =
+ * (column IS NULL)`), such as a destroyed key having no key material and every other key having
+ * it.
+ */
+export function IsNullExactlyWhen(otherProperty: string, value: string, options?: ValidationOptions): PropertyDecorator {
+  return (target, propertyName) =>
+    registerDecorator({
+      name: 'isNullExactlyWhen',
+      target: target.constructor,
+      propertyName: propertyName as string,
+      constraints: [otherProperty, value],
+      options: { message: `$property must be null exactly when ${otherProperty} is ${value}`, ...options },
+      validator: {
+        validate(current: unknown, args: ValidationArguments): boolean {
+          return ((args.object as Record<string, unknown>)[otherProperty] === value) === !present(current);
+        },
+      },
+    });
+}

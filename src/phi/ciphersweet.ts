@@ -49,12 +49,15 @@ export class DataKeyEngine {
     const rootKey = blindIndexes.length
       ? await (this.engine as unknown as UntypedEngine).getBlindIndexRootKey(table, column)
       : undefined;
+    // Text goes in as UTF-8 bytes: the library turns a JavaScript string into bytes with the
+    // 'binary' (latin1) encoding, which would mangle every character beyond U+00FF.
+    const utf8 = (text: string) => Buffer.from(text, 'utf8') as unknown as string;
     return {
-      encrypt: (plaintext, associatedData) => field.encryptValue(plaintext, associatedData),
-      decrypt: async (ciphertext, associatedData) => (await field.decryptValue(ciphertext, associatedData)).toString('utf8'),
+      encrypt: (plaintext, associatedData) => field.encryptValue(utf8(plaintext), utf8(associatedData)),
+      decrypt: async (ciphertext, associatedData) => (await field.decryptValue(ciphertext, utf8(associatedData))).toString('utf8'),
       blindIndex: (plaintext, name) => {
         if (!rootKey) throw new Error(`${table}.${column} has no blind index ${name}`);
-        return (field as unknown as UntypedField).getBlindIndexRaw(plaintext, name, rootKey);
+        return (field as unknown as UntypedField).getBlindIndexRaw(utf8(plaintext), name, rootKey);
       },
     };
   }
@@ -62,10 +65,12 @@ export class DataKeyEngine {
 
 /** The library's key wrapping for the local key-encryption key provider: its AEAD, no format of ours. */
 export async function wrapWithLibrary(wrappingKey: Buffer, dataKey: Buffer, associatedData: string): Promise<Buffer> {
-  const ciphertext = await new BoringCrypto().encrypt(dataKey, new SymmetricKey(wrappingKey), associatedData);
+  const aad = Buffer.from(associatedData, 'utf8') as unknown as string;
+  const ciphertext = await new BoringCrypto().encrypt(dataKey, new SymmetricKey(wrappingKey), aad);
   return Buffer.from(ciphertext, 'ascii');
 }
 
 export async function unwrapWithLibrary(wrappingKey: Buffer, wrapped: Buffer, associatedData: string): Promise<Buffer> {
-  return new BoringCrypto().decrypt(wrapped.toString('ascii'), new SymmetricKey(wrappingKey), associatedData);
+  const aad = Buffer.from(associatedData, 'utf8') as unknown as string;
+  return new BoringCrypto().decrypt(wrapped.toString('ascii'), new SymmetricKey(wrappingKey), aad);
 }

@@ -4,7 +4,7 @@ import { DataKeyEngine } from './ciphersweet';
 import { PhiError, PhiKeyUnavailableError } from './errors';
 import { checkedUuid } from './field-ref';
 import { ignoreKeyEvents, KeyEvent, KeyEventSink } from './key-events';
-import { KeyEncryptionKeyProvider } from './kek/provider';
+import { KekUnavailableError, KeyEncryptionKeyProvider } from './kek/provider';
 import { TenantCipher, TenantDataKey } from './tenant-cipher';
 
 /** Runs SQL with parameters and returns the rows: a manager's, a query runner's or a DataSource's query. */
@@ -122,11 +122,14 @@ export class PhiKeyring {
 
   /** A fresh random data key for `tenantId`, wrapped by the tenant's key-encryption key (created on first use). */
   async newWrappedKey(tenantId: string, keyVersion: number): Promise<{ kekId: string; wrappedKey: Buffer }> {
-    const kekId = await this.kek.tenantKekId(tenantId);
     const plaintextKey = randomBytes(32);
     try {
+      const kekId = await this.kek.tenantKekId(tenantId);
       const wrappedKey = await this.kek.wrap({ kekId, tenantId, keyVersion, plaintextKey });
       return { kekId, wrappedKey };
+    } catch (error) {
+      if (error instanceof KekUnavailableError) throw new PhiKeyUnavailableError(error.message);
+      throw error;
     } finally {
       plaintextKey.fill(0);
     }

@@ -22,7 +22,8 @@ export interface RotationOptions {
   pauseMs?: number;
   /** Stops after the current batch; the rotation resumes with the next `rotate`. */
   signal?: AbortSignal;
-  onProgress?: (progress: RotationProgress) => void;
+  /** After each committed batch; the rotation waits for a returned promise. */
+  onProgress?: (progress: RotationProgress) => void | Promise<void>;
 }
 
 export interface RotationReport {
@@ -83,7 +84,8 @@ export async function rotateTenantKey(dataSource: DataSource, keyring: PhiKeyrin
         throw new PhiError(`rotation of tenant ${tenant}: ${remaining} value(s) still on old key versions after ${pass} passes; run rotate again`);
       }
     }
-    const retired: { key_version: number }[] = await dataSource.query(
+    // TypeORM returns an UPDATE's result as [rows, affected count].
+    const [retired]: [{ key_version: number }[], number] = await dataSource.query(
       `UPDATE phi_data_keys SET state = 'retired', retired_at = now()
        WHERE subject_tenant_id = $1 AND state = 'retiring' RETURNING key_version`,
       [tenant],
@@ -193,7 +195,7 @@ async function reencryptTable(
     last = batch.lastId!;
     scanned += batch.count;
     reencrypted += batch.changed;
-    options.onProgress?.({ tenantId: tenant, table, scanned, total, reencrypted });
+    await options.onProgress?.({ tenantId: tenant, table, scanned, total, reencrypted });
     if (options.pauseMs) await new Promise((resolve) => setTimeout(resolve, options.pauseMs));
   }
 }

@@ -29,7 +29,8 @@ export async function shredTenant(dataSource: DataSource, keyring: PhiKeyring, t
     [tenant],
   );
   await keyring.kek.destroyTenantKek(tenant);
-  const destroyed: { key_version: number }[] = await dataSource.query(
+  // TypeORM returns an UPDATE's result as [rows, affected count].
+  const [destroyed]: [{ key_version: number }[], number] = await dataSource.query(
     `UPDATE phi_data_keys SET state = 'destroyed', wrapped_key = NULL, destroyed_at = now()
      WHERE subject_tenant_id = $1 AND state <> 'destroyed' RETURNING key_version`,
     [tenant],

@@ -15,7 +15,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { backfillClientIdentity, phiKeyringFromEnvironment } from '../phi';
 import { PhiConfigurationError } from '../phi/errors';
 import { abortOnSignals } from './progress-bar';
-import { CommandFailure, runWithDatabase } from './run-cli';
+import { runWithDatabase } from './run-cli';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const say = (line: string) => process.stderr.write(`${line}\n`);
@@ -35,14 +35,17 @@ const options = new Command('phi:backfill')
   .parse()
   .opts<{ tenant?: string[]; batchSize: number; decrypt?: boolean }>();
 
+// Checked before connecting: a configuration that cannot work ends here with exit code 2.
+let keyring: ReturnType<typeof phiKeyringFromEnvironment>;
+try {
+  keyring = phiKeyringFromEnvironment(process.env, { onKeyEvent: (event) => void say(`key event: ${event.kind} tenant ${event.tenantId}`) });
+} catch (error) {
+  if (!(error instanceof PhiConfigurationError)) throw error;
+  say(error.message);
+  process.exit(2);
+}
+
 void runWithDatabase(async (dataSource) => {
-  let keyring;
-  try {
-    keyring = phiKeyringFromEnvironment(process.env, { onKeyEvent: (event) => void say(`key event: ${event.kind} tenant ${event.tenantId}`) });
-  } catch (error) {
-    if (error instanceof PhiConfigurationError) throw new CommandFailure(error.message, 2);
-    throw error;
-  }
   const report = await backfillClientIdentity(dataSource, keyring, {
     tenants: options.tenant,
     batchSize: options.batchSize,

@@ -36,14 +36,19 @@ function parseCount(min: number, max: number) {
   };
 }
 
+/**
+ * The keyring from the environment, checked before connecting to anything: a configuration
+ * that cannot work (production without a KMS adapter) ends the command with exit code 2.
+ */
 function keyring() {
   try {
     return phiKeyringFromEnvironment(process.env, {
       onKeyEvent: (event) => void say(`key event: ${event.kind} tenant ${event.tenantId}`),
     });
   } catch (error) {
-    if (error instanceof PhiConfigurationError) throw new CommandFailure(error.message, 2);
-    throw error;
+    if (!(error instanceof PhiConfigurationError)) throw error;
+    say(error.message);
+    process.exit(2);
   }
 }
 
@@ -76,10 +81,10 @@ program
   .option('--all', 'every live tenant that has a data key')
   .option('--batch-size <rows>', 'rows per transaction', parseCount(1, 10_000), 500)
   .option('--pause <ms>', 'pause between batches, to spare a busy primary', parseCount(0, 60_000), 0)
-  .action((options: { tenant?: string; all?: boolean; batchSize: number; pause: number }) =>
-    runWithDatabase(async (dataSource) => {
+  .action((options: { tenant?: string; all?: boolean; batchSize: number; pause: number }) => {
+    const ring = keyring();
+    return runWithDatabase(async (dataSource) => {
       if (Boolean(options.tenant) === Boolean(options.all)) throw new CommandFailure('phi:keys rotate: give --tenant <uuid> or --all', 1);
-      const ring = keyring();
       let tenants = options.tenant ? [options.tenant] : await listTenants(dataSource);
       if (options.all) {
         const withKeys: { tenant: string }[] = await dataSource.query(
@@ -117,23 +122,24 @@ program
         }
       }
       if (tenants.length === 0) say('no tenant has a data key: nothing to rotate');
-    }),
-  );
+    });
+  });
 
 program
   .command('shred')
   .description("destroy a tenant's key-encryption key and data keys: its PHI becomes unreadable everywhere, backups included")
   .requiredOption('--tenant <uuid>', 'the tenant to offboard', parseUuid)
   .requiredOption('--confirm <uuid>', 'the same tenant id again: this cannot be undone', parseUuid)
-  .action((options: { tenant: string; confirm: string }) =>
-    runWithDatabase(async (dataSource) => {
+  .action((options: { tenant: string; confirm: string }) => {
+    const ring = keyring();
+    return runWithDatabase(async (dataSource) => {
       if (options.tenant !== options.confirm) throw new CommandFailure('phi:keys shred: --confirm must repeat the --tenant id exactly', 1);
-      const report = await shredTenant(dataSource, keyring(), options.tenant);
+      const report = await shredTenant(dataSource, ring, options.tenant);
       say(
         `tenant ${report.tenantId}: key-encryption key ${report.kekId ?? '(none recorded)'} destroyed; data key version(s) ${report.destroyedVersions.map((v) => `v${v}`).join(', ') || '(already destroyed)'} erased`,
       );
-    }),
-  );
+    });
+  });
 
 program.parseAsync().catch((error: unknown) => {
   say((error as Error).message);

@@ -31,12 +31,13 @@ export async function sealFields(cipher: TenantCipher, table: PhiTable, rowId: s
  * Decrypts every encrypted field of `table` that `row` carries (its `*Encrypted` properties),
  * returning camelCase plaintexts; PhiDecryptionError names the first that does not belong here.
  */
-export async function openFields(cipher: TenantCipher, table: PhiTable, row: { id: string } & Record<string, unknown>): Promise<Record<string, string | null>> {
+export async function openFields(cipher: TenantCipher, table: PhiTable, row: { id: string }): Promise<Record<string, string | null>> {
+  const values = row as unknown as Record<string, unknown>;
   const opened: Record<string, string | null> = {};
   for (const column of PHI_FIELDS[table]) {
     const property = encryptedProperty(column);
-    if (!(property in row)) continue;
-    opened[camelCase(column)] = await cipher.decryptOptional({ table, column }, row.id, row[property] as Buffer | null);
+    if (!(property in values)) continue;
+    opened[camelCase(column)] = await cipher.decryptOptional({ table, column }, row.id, values[property] as Buffer | null);
   }
   return opened;
 }

@@ -56,7 +56,7 @@ describe('field encryption as the application uses it', () => {
   const inTenant = <T>(tenant: string, work: (manager: EntityManager, cipher: TenantCipher) => Promise<T>, ring = keyring()) =>
     withTenant(app, tenant, async (manager) => work(manager, await ring.forTransaction(manager)));
 
-  async function addClient(tenant: string, identity: ClientIdentityValues, id = randomUUID()): Promise<string> {
+  async function addClient(tenant: string, identity: ClientIdentityValues, id: string = randomUUID()): Promise<string> {
     await inTenant(tenant, async (manager, cipher) => {
       await manager.insert(Client, makeClient(tenant, { id, ...(await sealClientIdentity(cipher, id, identity)) }));
     });

@@ -13,9 +13,9 @@
 import 'reflect-metadata';
 import { Command, InvalidArgumentError } from 'commander';
 import { backfillClientIdentity, phiKeyringFromEnvironment } from '../phi';
-import { PhiConfigurationError } from '../phi/errors';
+import { PhiConfigurationError, PhiError } from '../phi/errors';
 import { abortOnSignals } from './progress-bar';
-import { runWithDatabase } from './run-cli';
+import { CommandFailure, runWithDatabase } from './run-cli';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const say = (line: string) => process.stderr.write(`${line}\n`);
@@ -52,6 +52,10 @@ void runWithDatabase(async (dataSource) => {
     decrypt: options.decrypt,
     signal: abortOnSignals(say),
     onProgress: ({ tenantId, moved }) => say(`  tenant ${tenantId}: ${moved} client(s) so far`),
+  }).catch((error: unknown) => {
+    // The PHI module's own errors end the command with their message, not a stack trace.
+    if (error instanceof PhiError) throw new CommandFailure(error.message, 1);
+    throw error;
   });
   if (report.nothingToDo) {
     process.stdout.write(`phi:backfill: nothing to do: ${report.nothingToDo}\n`);

@@ -16,12 +16,20 @@
 import 'reflect-metadata';
 import { Command, InvalidArgumentError } from 'commander';
 import { listTenants, phiKeyringFromEnvironment, rotateTenantKey, RotationInProgressError, shredTenant } from '../phi';
-import { PhiConfigurationError } from '../phi/errors';
+import { PhiConfigurationError, PhiError } from '../phi/errors';
 import { abortOnSignals, progressBar } from './progress-bar';
 import { CommandFailure, runWithDatabase } from './run-cli';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const say = (line: string) => process.stderr.write(`${line}\n`);
+
+/** Runs a command's work; the PHI module's own errors end it with their message, not a stack trace. */
+function withPhiErrors<T>(work: () => Promise<T>): Promise<T> {
+  return work().catch((error: unknown) => {
+    if (error instanceof PhiError) throw new CommandFailure(error.message, 1);
+    throw error;
+  });
+}
 
 function parseUuid(value: string): string {
   if (!UUID.test(value)) throw new InvalidArgumentError('expected a tenant id (uuid)');
@@ -83,7 +91,7 @@ program
   .option('--pause <ms>', 'pause between batches, to spare a busy primary', parseCount(0, 60_000), 0)
   .action((options: { tenant?: string; all?: boolean; batchSize: number; pause: number }) => {
     const ring = keyring();
-    return runWithDatabase(async (dataSource) => {
+    return runWithDatabase((dataSource) => withPhiErrors(async () => {
       if (Boolean(options.tenant) === Boolean(options.all)) throw new CommandFailure('phi:keys rotate: give --tenant <uuid> or --all', 1);
       let tenants = options.tenant ? [options.tenant] : await listTenants(dataSource);
       if (options.all) {
@@ -122,7 +130,8 @@ program
         }
       }
       if (tenants.length === 0) say('no tenant has a data key: nothing to rotate');
-    });
+      return 0;
+    }));
   });
 
 program
@@ -132,13 +141,13 @@ program
   .requiredOption('--confirm <uuid>', 'the same tenant id again: this cannot be undone', parseUuid)
   .action((options: { tenant: string; confirm: string }) => {
     const ring = keyring();
-    return runWithDatabase(async (dataSource) => {
+    return runWithDatabase((dataSource) => withPhiErrors(async () => {
       if (options.tenant !== options.confirm) throw new CommandFailure('phi:keys shred: --confirm must repeat the --tenant id exactly', 1);
       const report = await shredTenant(dataSource, ring, options.tenant);
       say(
         `tenant ${report.tenantId}: key-encryption key ${report.kekId ?? '(none recorded)'} destroyed; data key version(s) ${report.destroyedVersions.map((v) => `v${v}`).join(', ') || '(already destroyed)'} erased`,
       );
-    });
+    }));
   });
 
 program.parseAsync().catch((error: unknown) => {

@@ -1,8 +1,9 @@
 /**
  * `npm run bench` (`-- --quick` for a run under two minutes): deploy path, tenant-scoped reads
  * at scale with and without row-level security, audit write rate, test database set-up, the
- * cost of entering a tenant and the migration CLI's memory, measured side by side in one run.
- * Prints a table and writes bench/results.json. A missed target is reported, never tuned away; a section whose
+ * cost of entering a tenant, the migration CLI's memory and field-level encryption (phi), measured
+ * side by side in one run. Prints a table and writes bench/results.json. A missed target is
+ * reported, never tuned away; a section whose
  * prerequisites the migrated catalog lacks says "not measured" and why.
  */
 import 'reflect-metadata';
@@ -22,6 +23,7 @@ import { BenchContext, BenchScale, SectionResult, notMeasured } from './lib/type
 import { measureAuditWrites } from './sections/audit-writes';
 import { measureDeploy } from './sections/deploy';
 import { measureMemory } from './sections/memory';
+import { measurePhi } from './sections/phi';
 import { measureScale } from './sections/scale';
 import { measureTenantContext } from './sections/tenant-context';
 import { measureTestDatabases } from './sections/test-databases';
@@ -55,6 +57,7 @@ const SECTIONS: Record<string, { title: string; run: (ctx: BenchContext) => Prom
   'test-databases': { title: 'Test databases', run: measureTestDatabases },
   'tenant-context': { title: 'Tenant context', run: measureTenantContext },
   memory: { title: 'Memory', run: measureMemory, needsBuild: true },
+  phi: { title: 'PHI: field encryption', run: measurePhi },
 };
 
 async function main(): Promise<void> {

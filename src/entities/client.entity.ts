@@ -1,39 +1,44 @@
-import { IsIn, IsOptional, IsUUID, Matches } from 'class-validator';
+import { ArrayMaxSize, IsIn, IsInt, IsOptional, IsUUID } from 'class-validator';
 import { Check, Column, Entity, Index, JoinColumn, ManyToOne } from 'typeorm';
 import { TenantScopedEntity } from './base/tenant-scoped.entity';
 import { CLIENT_STATUSES } from './enums';
 import type { ClientStatus } from './enums';
 import { Facility } from './facility.entity';
-import { IsDateOnly, IsDateOnlyFromUntilToday, IsNotBefore } from './validation/date-rules';
-import { HasTrimmedLength } from './validation/text-rules';
-import { EARLIEST_DATE_OF_BIRTH, MEDICAL_RECORD_NUMBER_PATTERN } from './validation/patterns';
+import { HasByteLength, IsPhiCiphertext } from './validation/ciphertext-rules';
+import { IsDateOnly, IsNotBefore } from './validation/date-rules';
+
+const envelope = (column: string) =>
+  `substring(${column} FROM 1 FOR 1) = '\\x01'::bytea AND octet_length(${column}) BETWEEN 6 AND 65536`;
 
 /**
- * Mirrors migration CreateClients1754250023000.
- *
- * Name search: `searchClients(manager, query)` (src/database/tenant-context), which calls the
- * database function `search_clients()`. The trigram index `ix_clients_tenant_id_full_name_trgm`
- * covers (tenant_id, first_name || ' ' || last_name) for live rows; under row-level security
- * the application role cannot use it directly (the trigram operators are not LEAKPROOF), so a
- * hand-written ILIKE on `clients` reads the whole tenant.
+ * Mirrors migration CreateClients1754250023000 as changed by AddEncryptedClientColumns1754250049000
+ * ... DropPlaintextClientColumns1754250084000: the client's identity (names, date of birth,
+ * medical record number) is PHI and held only as field ciphertexts, with keyed blind indexes
+ * for exact-match lookups and keyed trigram tokens for name search. Write and read it through
+ * src/phi (`sealClientIdentity`, `openClientIdentity`, `findClientsByMedicalRecordNumber`,
+ * `findClientsByDateOfBirth`, `searchClients`), which check the plaintext with the rules the
+ * old CHECKs enforced (`ClientIdentity`). Status, facility and admission dates stay in clear.
  */
 @Entity({ name: 'clients', comment: 'People being placed in care; protected health information.' })
-@Check('chk_clients_first_name_length', `char_length(btrim(first_name)) BETWEEN 1 AND 100`)
-@Check('chk_clients_last_name_length', `char_length(btrim(last_name)) BETWEEN 1 AND 100`)
-@Check('chk_clients_preferred_name_length', `char_length(btrim(preferred_name)) BETWEEN 1 AND 100`)
-@Check('chk_clients_date_of_birth_range', `date_of_birth BETWEEN DATE '1900-01-01' AND CURRENT_DATE`)
-@Check('chk_clients_medical_record_number_format', `medical_record_number ~ '^[A-Za-z0-9][A-Za-z0-9-]{0,63}$'`)
 @Check(
   'chk_clients_discharge_after_admission',
   `discharged_on IS NULL OR (admitted_on IS NOT NULL AND discharged_on >= admitted_on)`,
 )
-@Index('uq_clients_tenant_id_medical_record_number', ['tenantId', 'medicalRecordNumber'], {
+@Check('chk_clients_first_name_encrypted_envelope', envelope('first_name_encrypted'))
+@Check('chk_clients_last_name_encrypted_envelope', envelope('last_name_encrypted'))
+@Check('chk_clients_preferred_name_encrypted_envelope', envelope('preferred_name_encrypted'))
+@Check('chk_clients_date_of_birth_encrypted_envelope', envelope('date_of_birth_encrypted'))
+@Check('chk_clients_medical_record_number_encrypted_envelope', envelope('medical_record_number_encrypted'))
+@Check('chk_clients_date_of_birth_bidx_length', `octet_length(date_of_birth_bidx) = 2`)
+@Check('chk_clients_medical_record_number_bidx_length', `octet_length(medical_record_number_bidx) = 32`)
+@Check('chk_clients_name_search_tokens_count', `cardinality(name_search_tokens) <= 300`)
+@Index('uq_clients_tenant_id_medical_record_number_bidx', ['tenantId', 'medicalRecordNumberBidx'], {
   unique: true,
   where: 'deleted_at IS NULL',
 })
+@Index('ix_clients_tenant_id_date_of_birth_bidx', ['tenantId', 'dateOfBirthBidx'], { where: 'deleted_at IS NULL' })
+@Index('ix_clients_tenant_id_name_search_tokens', ['tenantId', 'nameSearchTokens'], { type: 'gin', where: 'deleted_at IS NULL' })
 @Index('ix_clients_tenant_id_facility_id', ['tenantId', 'facilityId'])
-// An expression index TypeORM cannot describe; declared so that its diff leaves it alone.
-@Index('ix_clients_tenant_id_full_name_trgm', { synchronize: false })
 export class Client extends TenantScopedEntity {
   @Column('uuid', {
     name: 'facility_id',
@@ -51,32 +56,6 @@ export class Client extends TenantScopedEntity {
     { name: 'facility_id', referencedColumnName: 'id' },
   ])
   facility?: Facility | null;
-
-  @Column('text', { name: 'first_name', comment: 'Legal given name.' })
-  @HasTrimmedLength(1, 100)
-  firstName: string;
-
-  @Column('text', { name: 'last_name', comment: 'Legal family name.' })
-  @HasTrimmedLength(1, 100)
-  lastName: string;
-
-  @Column('text', { name: 'preferred_name', nullable: true, comment: 'Name the client prefers to be called by.' })
-  @IsOptional()
-  @HasTrimmedLength(1, 100)
-  preferredName: string | null;
-
-  @Column('date', { name: 'date_of_birth', comment: 'Date of birth; from 1900-01-01 to today.' })
-  @IsDateOnlyFromUntilToday(EARLIEST_DATE_OF_BIRTH)
-  dateOfBirth: string;
-
-  @Column('text', {
-    name: 'medical_record_number',
-    comment: "Medical record number: letters, digits and hyphens; unique among the tenant's live clients.",
-  })
-  @Matches(MEDICAL_RECORD_NUMBER_PATTERN, {
-    message: 'medicalRecordNumber must be 1 to 64 letters, digits or hyphens, starting with a letter or digit',
-  })
-  medicalRecordNumber: string;
 
   @Column({
     type: 'enum',
@@ -102,4 +81,57 @@ export class Client extends TenantScopedEntity {
   @IsDateOnly()
   @IsNotBefore('admittedOn', { requireOther: true })
   dischargedOn: string | null;
+
+  @Column('bytea', { name: 'first_name_encrypted', comment: 'PHI, encrypted: legal given name.' })
+  @IsPhiCiphertext()
+  firstNameEncrypted: Buffer;
+
+  @Column('bytea', { name: 'last_name_encrypted', comment: 'PHI, encrypted: legal family name.' })
+  @IsPhiCiphertext()
+  lastNameEncrypted: Buffer;
+
+  @Column('bytea', {
+    name: 'preferred_name_encrypted',
+    nullable: true,
+    comment: 'PHI, encrypted: name the client prefers to be called by.',
+  })
+  @IsOptional()
+  @IsPhiCiphertext()
+  preferredNameEncrypted: Buffer | null;
+
+  @Column('bytea', {
+    name: 'date_of_birth_encrypted',
+    comment: 'PHI, encrypted: date of birth (YYYY-MM-DD), from 1900-01-01 to today.',
+  })
+  @IsPhiCiphertext()
+  dateOfBirthEncrypted: Buffer;
+
+  @Column('bytea', { name: 'medical_record_number_encrypted', comment: 'PHI, encrypted: medical record number.' })
+  @IsPhiCiphertext()
+  medicalRecordNumberEncrypted: Buffer;
+
+  @Column('bytea', {
+    name: 'date_of_birth_bidx',
+    comment:
+      'Blind index of the date of birth: keyed hash truncated to 12 bits, tenant-scoped, for exact-match lookups (false positives are filtered after decryption).',
+  })
+  @HasByteLength(2)
+  dateOfBirthBidx: Buffer;
+
+  @Column('bytea', {
+    name: 'medical_record_number_bidx',
+    comment: "Blind index of the medical record number: keyed 256-bit hash, tenant-scoped; unique among the tenant's live clients.",
+  })
+  @HasByteLength(32)
+  medicalRecordNumberBidx: Buffer;
+
+  @Column('integer', {
+    name: 'name_search_tokens',
+    array: true,
+    default: [],
+    comment: 'Keyed 16-bit hashes of the trigrams of the normalised names, tenant-scoped, for name search.',
+  })
+  @ArrayMaxSize(300)
+  @IsInt({ each: true })
+  nameSearchTokens: number[];
 }

@@ -85,3 +85,69 @@ export type AuditAction = (typeof AUDIT_ACTIONS)[number];
  */
 export const SYSTEM_AUDIT_STREAMS = ['migrations', 'platform', 'login', 'keys', 'break_glass', 'audit'] as const;
 export type SystemAuditStream = (typeof SYSTEM_AUDIT_STREAMS)[number];
+
+/** Life cycle of a tenant's data key version (phi_key_state_enum); see docs/encryption.md. */
+export const PHI_KEY_STATES = ['active', 'retiring', 'retired', 'destroyed'] as const;
+export type PhiKeyState = (typeof PHI_KEY_STATES)[number];
+
+/** Where a placement stands (placement_status_enum). */
+export const PLACEMENT_STATUSES = ['draft', 'referred', 'placed', 'ended', 'cancelled'] as const;
+export type PlacementStatus = (typeof PLACEMENT_STATUSES)[number];
+
+/** Level of care assessed for a placement (care_level_enum). */
+export const CARE_LEVELS = ['independent', 'assisted', 'memory_care', 'skilled_nursing', 'hospice'] as const;
+export type CareLevel = (typeof CARE_LEVELS)[number];
+
+/** Who pays for a placement (funding_source_enum). */
+export const FUNDING_SOURCES = [
+  'private_pay',
+  'medicaid',
+  'medicare',
+  'long_term_care_insurance',
+  'veterans_affairs',
+  'other',
+] as const;
+export type FundingSource = (typeof FUNDING_SOURCES)[number];
+
+/** Part a specialist plays in a placement (placement_specialist_role_enum). */
+export const PLACEMENT_SPECIALIST_ROLES = ['primary_care', 'consulting', 'referring', 'therapy', 'other'] as const;
+export type PlacementSpecialistRole = (typeof PLACEMENT_SPECIALIST_ROLES)[number];
+
+/** Route of administration of a medication (medication_route_enum). */
+export const MEDICATION_ROUTES = [
+  'oral',
+  'sublingual',
+  'topical',
+  'transdermal',
+  'inhaled',
+  'nasal',
+  'ophthalmic',
+  'otic',
+  'subcutaneous',
+  'intramuscular',
+  'intravenous',
+  'rectal',
+  'enteral_tube',
+  'other',
+] as const;
+export type MedicationRoute = (typeof MEDICATION_ROUTES)[number];
+
+/** What an address is for (address_kind_enum). */
+export const ADDRESS_KINDS = ['home', 'mailing', 'billing', 'work', 'previous', 'other'] as const;
+export type AddressKind = (typeof ADDRESS_KINDS)[number];
+
+/** Where a field's value came from (contribution_source_enum). */
+export const CONTRIBUTION_SOURCES = [
+  'staff_entry',
+  'client_interview',
+  'family_member',
+  'referral_document',
+  'specialist_report',
+  'import',
+  'other',
+] as const;
+export type ContributionSource = (typeof CONTRIBUTION_SOURCES)[number];
+
+/** How a person contributed to a field (contributor_role_enum). */
+export const CONTRIBUTOR_ROLES = ['author', 'reviewer', 'informant', 'verifier'] as const;
+export type ContributorRole = (typeof CONTRIBUTOR_ROLES)[number];

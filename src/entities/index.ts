@@ -1,3 +1,4 @@
+import { Address } from './address.entity';
 import { CiamGroupRoleMapping } from './ciam-group-role-mapping.entity';
 import { CiamSystem } from './ciam-system.entity';
 import { Client } from './client.entity';
@@ -5,6 +6,14 @@ import { Facility } from './facility.entity';
 import { FacilityStaff } from './facility-staff.entity';
 import { SystemAuditLog } from './system-audit-log.entity';
 import { SystemAuditLogChain } from './system-audit-log-chain.entity';
+import { FormFieldContribution } from './form-field-contribution.entity';
+import { FormFieldContributor } from './form-field-contributor.entity';
+import { FormMetadata } from './form-metadata.entity';
+import { Medication } from './medication.entity';
+import { PhiDataKey } from './phi-data-key.entity';
+import { PlacementRecord } from './placement-record.entity';
+import { PlacementRecordSpecialist } from './placement-record-specialist.entity';
+import { Specialist } from './specialist.entity';
 import { Tenant } from './tenant.entity';
 import { TenantContextKey } from './tenant-context-key.entity';
 import { User } from './user.entity';
@@ -13,6 +22,7 @@ import { UserActionAuditLogChain } from './user-action-audit-log-chain.entity';
 import { UserCiamMapping } from './user-ciam-mapping.entity';
 
 export {
+  Address,
   CiamGroupRoleMapping,
   CiamSystem,
   Client,
@@ -20,6 +30,14 @@ export {
   FacilityStaff,
   SystemAuditLog,
   SystemAuditLogChain,
+  FormFieldContribution,
+  FormFieldContributor,
+  FormMetadata,
+  Medication,
+  PhiDataKey,
+  PlacementRecord,
+  PlacementRecordSpecialist,
+  Specialist,
   Tenant,
   TenantContextKey,
   User,
@@ -28,6 +46,7 @@ export {
   UserCiamMapping,
 };
 export * from './enums';
+export type { FormFieldDefinition } from './form-metadata.entity';
 
 /** Every entity, for the DataSource. A table without an entity here is invisible to TypeORM's diff. */
 export const ENTITIES = [
@@ -44,4 +63,13 @@ export const ENTITIES = [
   TenantContextKey,
   SystemAuditLog,
   SystemAuditLogChain,
+  PhiDataKey,
+  Specialist,
+  FormMetadata,
+  PlacementRecord,
+  PlacementRecordSpecialist,
+  Medication,
+  Address,
+  FormFieldContribution,
+  FormFieldContributor,
 ];

@@ -1,9 +1,12 @@
 import { DataSource } from 'typeorm';
 import { resolveTenantContextKey } from '../database/tenant-context/context-key';
 import { installTenantContextKey } from '../database/tenant-context/key-store';
-import { USER_ROLES } from '../entities/enums';
+import { CLIENT_STATUSES, USER_ROLES } from '../entities/enums';
+import { phiKeyringFromEnvironment } from '../phi/configure';
+import { PhiKeyring } from '../phi/keyring';
 import { seedAuditEvents } from './audit-seed';
-import { seedCoreTables } from './core-seed';
+import { seededClinicalPhi, seedClinicalTables } from './clinical-seed';
+import { seedCoreTables, seededClientIdentity } from './core-seed';
 import { seedIdentity } from './identity-seed';
 import { SEED_TENANTS } from './seed-tenants';
 import { SeedWriter } from './seed-writer';
@@ -25,16 +28,37 @@ export function seedRefusal(env: NodeJS.ProcessEnv): string | undefined {
 }
 
 /**
+ * Every PHI value the seed writes (client identities, clinical fields, medications, addresses):
+ * stored only encrypted, so none may appear in clear anywhere in the database (the tests dump
+ * it and look).
+ */
+export function seededPhiValues(): string[] {
+  const values = new Set<string>();
+  const add = (value: unknown) => {
+    if (typeof value === 'string') values.add(value);
+    else if (value && typeof value === 'object') Object.values(value).forEach(add);
+  };
+  for (const tenant of SEED_TENANTS) {
+    for (const status of CLIENT_STATUSES) add(seededClientIdentity(tenant, status));
+    add(seededClinicalPhi(tenant));
+  }
+  return [...values];
+}
+
+/**
  * Development data, deterministic and idempotent, in one transaction: each tenant's rows are
  * written inside that tenant's context (entered with a proof), so the seed also works under
  * forced RLS. It installs the development tenant-context key first when the database lacks it
- * (it runs as the schema owner, who may), so the application can enter the seeded tenants.
+ * (it runs as the schema owner, who may), so the application can enter the seeded tenants. PHI
+ * is encrypted with each tenant's data key (created on first use); `keyring` defaults to the
+ * environment's (the development key folder, or the configured KMS).
  */
-export async function runSeed(dataSource: DataSource, env: NodeJS.ProcessEnv = process.env): Promise<SeedReport> {
+export async function runSeed(dataSource: DataSource, env: NodeJS.ProcessEnv = process.env, keyring?: PhiKeyring): Promise<SeedReport> {
   const refusal = seedRefusal(env);
   if (refusal) throw new Error(refusal);
   const key = resolveTenantContextKey();
   await installTenantContextKey(dataSource, key);
+  const phi = keyring ?? phiKeyringFromEnvironment(process.env);
   const runner = dataSource.createQueryRunner();
   const writer = new SeedWriter(runner, key);
   const skipped = new Set<string>();
@@ -43,7 +67,9 @@ export async function runSeed(dataSource: DataSource, env: NodeJS.ProcessEnv = p
     for (const tenant of SEED_TENANTS) {
       await writer.actAsTenant(tenant.id);
       await writer.insert('tenants', [{ id: tenant.id, name: tenant.name, slug: tenant.slug, settings: JSON.stringify({ locale: 'en-US' }) }]);
-      await seedCoreTables(writer, tenant);
+      const cipher = await phi.forTenantAsOwner((sql, parameters) => runner.query(sql, parameters), tenant.id);
+      await seedCoreTables(writer, tenant, cipher);
+      if (!(await seedClinicalTables(writer, tenant, cipher))) skipped.add('clinical tables (no specialists, placement_records ... tables)');
       if (!(await seedIdentity(writer, tenant, USER_ROLES))) skipped.add('identity providers and mappings (no ciam_* tables)');
       if (!(await seedAuditEvents(writer, tenant))) skipped.add('audit events (no user_action_audit_logs table)');
     }

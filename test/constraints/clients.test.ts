@@ -1,9 +1,16 @@
+import { randomBytes } from 'node:crypto';
 import { Client, CLIENT_STATUSES } from '../../src/entities';
 import { makeClient, unknownId } from '../support/factories';
-import { daysFromTodayUtc, seedTwoTenants, TwoTenants } from '../support/fixtures';
+import { seedTwoTenants, TwoTenants } from '../support/fixtures';
 import { outcomeOf, probeRule, RuleSamples, rulesOfTable } from '../support/rule-check';
+import { fakeCiphertext } from '../support/tenant-data';
 import { useTestDatabase } from '../support/test-database';
 
+/**
+ * The clients' identity is encrypted (src/phi): the database checks the ciphertexts' shape and
+ * the blind indexes' widths; the plaintext rules the old CHECKs held are checked before
+ * encryption, against those same CHECK expressions, in test/phi/client-identity-rules.test.ts.
+ */
 describe('clients: database rules and class-validator agree', () => {
   const db = useTestDatabase();
   let world: TwoTenants;
@@ -13,40 +20,42 @@ describe('clients: database rules and class-validator agree', () => {
     expect(await probeRule(db.dataSource, Client, () => makeClient(world.tenantA.id), samples)).toEqual([]);
   };
   const insert = (client: Client) => outcomeOf(() => db.dataSource.manager.insert(Client, client));
+  /** Bytes that are not a field ciphertext: plaintext, an empty value, a wrong format byte, too long. */
+  const notCiphertexts = [Buffer.from('Grace'), Buffer.alloc(0), Buffer.from([2, 0, 0, 0, 1, 65, 66]), Buffer.from([1, 0, 0, 0, 1]).subarray(0, 5), Buffer.concat([Buffer.from([1]), Buffer.alloc(65_536)])];
 
   beforeAll(async () => {
     world = await seedTwoTenants(db.dataSource);
   });
 
   it.each([
-    ['chk_clients_first_name_length', 'firstName'],
-    ['chk_clients_last_name_length', 'lastName'],
-  ] as const)('%s on %s: 1 to 100 characters, not blank', (rule, property) =>
-    probe({ rule, property, accepted: ['Jo', 'x'.repeat(100), ' Jo '], rejected: ['', '   ', 'x'.repeat(101)] }),
+    ['chk_clients_first_name_encrypted_envelope', 'firstNameEncrypted'],
+    ['chk_clients_last_name_encrypted_envelope', 'lastNameEncrypted'],
+    ['chk_clients_date_of_birth_encrypted_envelope', 'dateOfBirthEncrypted'],
+    ['chk_clients_medical_record_number_encrypted_envelope', 'medicalRecordNumberEncrypted'],
+  ] as const)('%s: only a field ciphertext, never plaintext bytes', (rule, property) =>
+    probe({ rule, property, accepted: [fakeCiphertext(), Buffer.from([1, 0, 0, 0, 7, 98])], rejected: notCiphertexts }),
   );
 
-  it('chk_clients_preferred_name_length: optional, 1 to 100 characters when present', () =>
+  it('chk_clients_preferred_name_encrypted_envelope: optional; a field ciphertext when present', () =>
+    probe({ rule: 'chk_clients_preferred_name_encrypted_envelope', property: 'preferredNameEncrypted', accepted: [null, fakeCiphertext()], rejected: notCiphertexts }));
+
+  it('chk_clients_date_of_birth_bidx_length: 2 bytes (a 12-bit blind index)', () =>
+    probe({ rule: 'chk_clients_date_of_birth_bidx_length', property: 'dateOfBirthBidx', accepted: [randomBytes(2)], rejected: [randomBytes(1), randomBytes(3), randomBytes(32)] }));
+
+  it('chk_clients_medical_record_number_bidx_length: 32 bytes (a 256-bit blind index)', () =>
     probe({
-      rule: 'chk_clients_preferred_name_length',
-      property: 'preferredName',
-      accepted: [null, 'Bobby', 'x'.repeat(100)],
-      rejected: ['', ' ', 'x'.repeat(101)],
+      rule: 'chk_clients_medical_record_number_bidx_length',
+      property: 'medicalRecordNumberBidx',
+      accepted: [randomBytes(32)],
+      rejected: [randomBytes(2), randomBytes(31), randomBytes(33)],
     }));
 
-  it('chk_clients_date_of_birth_range: from 1900-01-01 up to today', () =>
+  it('chk_clients_name_search_tokens_count: at most 300 tokens', () =>
     probe({
-      rule: 'chk_clients_date_of_birth_range',
-      property: 'dateOfBirth',
-      accepted: ['1900-01-01', '1950-06-15', daysFromTodayUtc(-1)],
-      rejected: ['1899-12-31', daysFromTodayUtc(2), '2999-01-01'],
-    }));
-
-  it('chk_clients_medical_record_number_format: 1 to 64 letters, digits or hyphens', () =>
-    probe({
-      rule: 'chk_clients_medical_record_number_format',
-      property: 'medicalRecordNumber',
-      accepted: ['A', 'MRN-0001', '0042', 'x'.repeat(64)],
-      rejected: ['', '-A', 'MRN 1', 'MRN_1', 'x'.repeat(65)],
+      rule: 'chk_clients_name_search_tokens_count',
+      property: 'nameSearchTokens',
+      accepted: [[], [1, 65535], Array.from({ length: 300 }, (_, i) => i)],
+      rejected: [Array.from({ length: 301 }, (_, i) => i)],
     }));
 
   it('chk_clients_discharge_after_admission: a discharge needs an admission and is not before it', async () => {
@@ -69,15 +78,14 @@ describe('clients: database rules and class-validator agree', () => {
   it('client_status_enum: only the declared statuses', () =>
     probe({ rule: 'client_status_enum', property: 'status', accepted: [...CLIENT_STATUSES], rejected: ['deceased', ''] }));
 
-  it('uq_clients_tenant_id_medical_record_number: one live client per record number and tenant', async () => {
-    tested.add('uq_clients_tenant_id_medical_record_number');
-    const first = await db.dataSource.manager.save(makeClient(world.tenantA.id, { medicalRecordNumber: 'MRN-DUP' }));
-    expect(await insert(makeClient(world.tenantA.id, { medicalRecordNumber: 'MRN-DUP' }))).toContain(
-      'uq_clients_tenant_id_medical_record_number',
-    );
-    expect(await insert(makeClient(world.tenantB.id, { medicalRecordNumber: 'MRN-DUP' }))).toBe('accepted');
+  it('uq_clients_tenant_id_medical_record_number_bidx: one live client per record number (blind index) and tenant', async () => {
+    tested.add('uq_clients_tenant_id_medical_record_number_bidx');
+    const bidx = randomBytes(32);
+    const first = await db.dataSource.manager.save(makeClient(world.tenantA.id, { medicalRecordNumberBidx: bidx }));
+    expect(await insert(makeClient(world.tenantA.id, { medicalRecordNumberBidx: bidx }))).toContain('uq_clients_tenant_id_medical_record_number_bidx');
+    expect(await insert(makeClient(world.tenantB.id, { medicalRecordNumberBidx: bidx }))).toBe('accepted');
     await db.dataSource.getRepository(Client).softDelete({ tenantId: first.tenantId, id: first.id });
-    expect(await insert(makeClient(world.tenantA.id, { medicalRecordNumber: 'MRN-DUP' }))).toBe('accepted');
+    expect(await insert(makeClient(world.tenantA.id, { medicalRecordNumberBidx: bidx }))).toBe('accepted');
   });
 
   it("fk_clients_facility_id: the facility must be one of the client's own tenant", async () => {

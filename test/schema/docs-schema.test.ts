@@ -37,7 +37,7 @@ describe('docs:schema', () => {
       const fresh = await runProjectCli('docs-schema', ['--check', '--file', copy], { DATABASE_URL: db.settings.url });
       expect(fresh).toMatchObject({ code: 0 });
 
-      writeFileSync(copy, readFileSync(copy, 'utf8').replace('Legal given name.', 'Given name.'));
+      writeFileSync(copy, readFileSync(copy, 'utf8').replace('Date of admission to the facility.', 'Admission date.'));
       const stale = await runProjectCli('docs-schema', ['--check', '--file', copy], { DATABASE_URL: db.settings.url });
       expect(stale.code).toBe(1);
       expect(stale.stderr).toContain('schema.md is stale');

@@ -44,6 +44,17 @@ describe('db:seed', () => {
       expect(await perTenant(`SELECT DISTINCT role::text AS v FROM users WHERE tenant_id = $T ORDER BY 1`)).toEqual([...USER_ROLES].sort());
       expect(await perTenant(`SELECT DISTINCT status::text AS v FROM clients WHERE tenant_id = $T ORDER BY 1`)).toEqual([...CLIENT_STATUSES].sort());
       expect((await perTenant(`SELECT id AS v FROM facility_staff WHERE tenant_id = $T AND ended_on IS NULL`)).length).toBeGreaterThanOrEqual(2);
+      // The clinical core: placement records in several states, medications, an address of every owner kind, field provenance.
+      expect(await perTenant(`SELECT DISTINCT status::text AS v FROM placement_records WHERE tenant_id = $T ORDER BY 1`)).toEqual(['ended', 'placed', 'referred']);
+      expect((await perTenant(`SELECT id AS v FROM medications WHERE tenant_id = $T`)).length).toBeGreaterThanOrEqual(3);
+      expect(
+        await perTenant(
+          `SELECT DISTINCT CASE WHEN facility_id IS NOT NULL THEN 'facility' WHEN client_id IS NOT NULL THEN 'client' ELSE 'specialist' END AS v
+           FROM addresses WHERE tenant_id = $T ORDER BY 1`,
+        ),
+      ).toEqual(['client', 'facility', 'specialist']);
+      expect((await perTenant(`SELECT id AS v FROM form_field_contributors WHERE tenant_id = $T`)).length).toBeGreaterThanOrEqual(3);
+      expect(await perTenant(`SELECT state::text AS v FROM phi_data_keys WHERE subject_tenant_id = $T`)).toEqual(['active']);
     }
   });
 
@@ -51,7 +62,9 @@ describe('db:seed', () => {
     const before = await fingerprints(db.dataSource);
     const report = await runSeed(db.dataSource, {});
     expect(Object.values(report.inserted).every((count) => count === 0)).toBe(true);
-    expect(Object.keys(report.inserted)).toEqual(expect.arrayContaining(['tenants', 'users', 'facilities', 'clients', 'facility_staff']));
+    expect(Object.keys(report.inserted)).toEqual(
+      expect.arrayContaining(['tenants', 'users', 'facilities', 'clients', 'facility_staff', 'specialists', 'placement_records', 'medications', 'addresses']),
+    );
     expect(await fingerprints(db.dataSource)).toEqual(before);
   });
 

@@ -1,14 +1,24 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import {
+  Address,
   CiamGroupRoleMapping,
   CiamSystem,
   Client,
   Facility,
   FacilityStaff,
+  FormFieldContribution,
+  FormFieldContributor,
+  FormMetadata,
+  Medication,
+  PhiDataKey,
+  PlacementRecord,
+  PlacementRecordSpecialist,
+  Specialist,
   Tenant,
   User,
   UserCiamMapping,
 } from '../../src/entities';
+import { fakeCiphertext } from './tenant-data';
 
 /**
  * Valid, unsaved entities with unique values, for tests to change one property at a time.
@@ -60,21 +70,169 @@ export function makeFacility(tenantId: string, overrides: Partial<Facility> = {}
   );
 }
 
+/**
+ * A client with ciphertext-shaped identity columns (noise, not real encryption) and random
+ * blind indexes: enough for the database's rules. Tests of encryption use src/phi instead.
+ */
 export function makeClient(tenantId: string, overrides: Partial<Client> = {}): Client {
   return Object.assign(
     new Client(),
     {
       tenantId,
       facilityId: null,
-      firstName: 'Grace',
-      lastName: 'Hopper',
-      preferredName: null,
-      dateOfBirth: '1940-12-09',
-      medicalRecordNumber: `MRN-${next()}`,
+      firstNameEncrypted: fakeCiphertext(),
+      lastNameEncrypted: fakeCiphertext(),
+      preferredNameEncrypted: null,
+      dateOfBirthEncrypted: fakeCiphertext(),
+      medicalRecordNumberEncrypted: fakeCiphertext(),
+      dateOfBirthBidx: randomBytes(2),
+      medicalRecordNumberBidx: randomBytes(32),
+      nameSearchTokens: [1, 2, 3],
       status: 'referred',
       admittedOn: null,
       dischargedOn: null,
     },
+    overrides,
+  );
+}
+
+export function makeSpecialist(tenantId: string, overrides: Partial<Specialist> = {}): Specialist {
+  return Object.assign(
+    new Specialist(),
+    { tenantId, fullName: `Dr. Ana Ruiz ${next()}`, specialty: 'geriatrics', organisation: null, npi: null, phone: null, email: null },
+    overrides,
+  );
+}
+
+export function makeFormMetadata(tenantId: string, overrides: Partial<FormMetadata> = {}): FormMetadata {
+  return Object.assign(
+    new FormMetadata(),
+    {
+      tenantId,
+      formKey: `placement_intake_${next().replace('-', '_')}`,
+      version: 1,
+      title: 'Placement intake',
+      fields: [{ key: 'diagnoses', label: 'Diagnoses', type: 'text' }],
+      publishedAt: null,
+      retiredAt: null,
+    },
+    overrides,
+  );
+}
+
+export function makePlacementRecord(tenantId: string, clientId: string, overrides: Partial<PlacementRecord> = {}): PlacementRecord {
+  return Object.assign(
+    new PlacementRecord(),
+    {
+      tenantId,
+      clientId,
+      facilityId: null,
+      formMetadataId: null,
+      status: 'draft',
+      careLevel: null,
+      fundingSource: null,
+      referredOn: null,
+      placedOn: null,
+      endedOn: null,
+      diagnosesEncrypted: fakeCiphertext(),
+      careNeedsEncrypted: null,
+      preferencesEncrypted: null,
+      fundingDetailsEncrypted: null,
+    },
+    overrides,
+  );
+}
+
+export function makePlacementRecordSpecialist(
+  tenantId: string,
+  placementRecordId: string,
+  specialistId: string,
+  overrides: Partial<PlacementRecordSpecialist> = {},
+): PlacementRecordSpecialist {
+  return Object.assign(new PlacementRecordSpecialist(), { tenantId, placementRecordId, specialistId, role: 'consulting' }, overrides);
+}
+
+export function makeMedication(tenantId: string, clientId: string, overrides: Partial<Medication> = {}): Medication {
+  return Object.assign(
+    new Medication(),
+    {
+      tenantId,
+      clientId,
+      prescriberSpecialistId: null,
+      route: 'oral',
+      startedOn: '2024-01-01',
+      endedOn: null,
+      drugNameEncrypted: fakeCiphertext(),
+      doseEncrypted: fakeCiphertext(),
+      frequencyEncrypted: fakeCiphertext(),
+      instructionsEncrypted: null,
+      prescriberNameEncrypted: null,
+    },
+    overrides,
+  );
+}
+
+export function makeAddress(tenantId: string, owner: Partial<Pick<Address, 'facilityId' | 'clientId' | 'specialistId'>>, overrides: Partial<Address> = {}): Address {
+  return Object.assign(
+    new Address(),
+    {
+      tenantId,
+      facilityId: null,
+      clientId: null,
+      specialistId: null,
+      ...owner,
+      kind: 'home',
+      isPrimary: false,
+      line1Encrypted: fakeCiphertext(),
+      line2Encrypted: null,
+      cityEncrypted: fakeCiphertext(),
+      postalCodeEncrypted: null,
+      region: 'IL',
+      countryCode: 'US',
+      validFrom: null,
+      validTo: null,
+    },
+    overrides,
+  );
+}
+
+export function makeFormFieldContribution(
+  tenantId: string,
+  placementRecordId: string,
+  overrides: Partial<FormFieldContribution> = {},
+): FormFieldContribution {
+  return Object.assign(
+    new FormFieldContribution(),
+    {
+      tenantId,
+      placementRecordId,
+      formMetadataId: null,
+      fieldKey: 'diagnoses',
+      source: 'staff_entry',
+      contributedAt: new Date('2025-01-06T10:00:00Z'),
+      supersededAt: null,
+    },
+    overrides,
+  );
+}
+
+export function makeFormFieldContributor(
+  tenantId: string,
+  contributionId: string,
+  contributor: Partial<Pick<FormFieldContributor, 'userId' | 'specialistId'>>,
+  overrides: Partial<FormFieldContributor> = {},
+): FormFieldContributor {
+  return Object.assign(
+    new FormFieldContributor(),
+    { tenantId, contributionId, userId: null, specialistId: null, ...contributor, role: 'author' },
+    overrides,
+  );
+}
+
+export function makePhiDataKey(subjectTenantId: string, overrides: Partial<PhiDataKey> = {}): PhiDataKey {
+  return Object.assign(
+    new PhiDataKey(),
+    { subjectTenantId, keyVersion: 1, state: 'active', kekId: `local:${subjectTenantId}`, wrappedKey: randomBytes(96), retiredAt: null, destroyedAt: null },
     overrides,
   );
 }

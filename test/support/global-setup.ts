@@ -1,7 +1,11 @@
 import 'reflect-metadata';
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { migrateDatabase } from '../../src/database/migrate-database';
 import { resolveTenantContextKey } from '../../src/database/tenant-context/context-key';
 import { installTenantContextKey } from '../../src/database/tenant-context/key-store';
+import { LOCAL_KEK_FOLDER_VARIABLE } from '../../src/phi/kek/configure';
 import { ADMIN_URL_VARIABLE, createDatabase, TEMPLATE_VARIABLE, uniqueDatabaseName } from './databases';
 import { TEST_ROLE_PREFIX } from './app-login';
 import { startTestServer, TEST_DATABASE_PREFIX, TestServer, withAdminClient } from './test-server';
@@ -10,6 +14,8 @@ import { startTestServer, TEST_DATABASE_PREFIX, TestServer, withAdminClient } fr
 export interface SuiteState {
   server: TestServer;
   template: string;
+  /** The suite's own key-encryption key folder (FOUNDATION_PHI_KEY_DIR), removed afterwards. */
+  keyFolder: string;
 }
 declare global {
   // eslint-disable-next-line no-var
@@ -35,9 +41,15 @@ export default async function globalSetup(): Promise<void> {
   // development key file): clones of the template inherit it.
   await withAdminClient(settings, (client) => installTenantContextKey(client, resolveTenantContextKey()));
 
+  // Development key-encryption keys of this run, never the developer's own (.pgdata/phi-keys):
+  // workers and the commands they start inherit it. Files that need a folder of their own (to
+  // shred a tenant, say) use useKeyFolder() from phi.ts.
+  const keyFolder = mkdtempSync(path.join(os.tmpdir(), 'foundation-phi-keys-'));
+  process.env[LOCAL_KEK_FOLDER_VARIABLE] = keyFolder;
+
   process.env[ADMIN_URL_VARIABLE] = server.admin.url;
   process.env[TEMPLATE_VARIABLE] = template;
-  globalThis.foundationTestSuite = { server, template };
+  globalThis.foundationTestSuite = { server, template, keyFolder };
 }
 
 /** On the suite's own cluster nobody else runs, so databases left by an interrupted run can go. */

@@ -1,3 +1,4 @@
+import { rmSync } from 'node:fs';
 import { dropDatabase } from './databases';
 
 /** Drops the template and stops the suite's embedded server, if it started one. */
@@ -7,6 +8,7 @@ export default async function globalTeardown(): Promise<void> {
   try {
     await dropDatabase(suite.server.admin, suite.template);
   } finally {
+    rmSync(suite.keyFolder, { recursive: true, force: true });
     await suite.server.stop();
   }
 }

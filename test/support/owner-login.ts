@@ -9,6 +9,7 @@ import { AUDIT_MAINTAINER_ROLE } from '../../src/migrations/1754250036000-Create
 import { TENANT_CONTEXT_ROLE } from '../../src/migrations/1754250080000-CreateTenantContextKeys';
 import { ISSUER_REGISTRY_ROLE } from '../../src/migrations/1754250083000-GuardSharedCiamIssuers';
 import { SYSTEM_AUDIT_WRITER_ROLE } from '../../src/migrations/1754250060000-CreateSystemAuditLog';
+import { PHI_KEYRING_ROLE } from '../../src/migrations/1754250040000-CreatePhiKeyStore';
 import { TEST_ROLE_PREFIX } from './app-login';
 import { testAdminSettings } from './databases';
 import { TestDatabase } from './test-database';
@@ -27,6 +28,7 @@ export const FUNCTION_OWNING_ROLES: readonly string[] = [
   TENANT_CONTEXT_ROLE,
   ISSUER_REGISTRY_ROLE,
   SYSTEM_AUDIT_WRITER_ROLE,
+  PHI_KEYRING_ROLE,
 ];
 
 export interface OwnerLogin {

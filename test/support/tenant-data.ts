@@ -9,6 +9,12 @@ export interface Parents {
   userId: string;
   /** For tables that point at a CIAM system (absent until those tables exist). */
   ciamSystemId?: string;
+  /** For the clinical tables (CreateSpecialists1754250041000 and after). */
+  clientId?: string;
+  specialistId?: string;
+  formMetadataId?: string;
+  placementRecordId?: string;
+  contributionId?: string;
 }
 
 /**
@@ -29,9 +35,21 @@ export interface TableWriter {
   key?: string;
   /** At most this many rows per tenant (for one-row-per-tenant tables). */
   maxRows?: number;
+  /**
+   * The row points at other tenant rows through tenant-inclusive foreign keys: inserting it with
+   * this tenant's id and another tenant's parents must fail with 23503.
+   */
+  referencesParents?: boolean;
 }
 
 const unique = () => randomBytes(6).toString('hex');
+
+/**
+ * Bytes shaped like a field ciphertext (the envelope's format byte 1, key version 1, then
+ * noise): enough for the encrypted columns' CHECKs. Tests of tenant isolation need rows, not
+ * readable PHI; test/phi covers real encryption.
+ */
+export const fakeCiphertext = () => Buffer.concat([Buffer.from([1, 0, 0, 0, 1]), Buffer.from(`brng:${randomBytes(48).toString('base64url')}`)]);
 const returningId = async (rows: Promise<{ id: string }[]>) => (await rows)[0]!.id;
 
 export const TABLE_WRITERS: Record<string, TableWriter> = {
@@ -60,12 +78,13 @@ export const TABLE_WRITERS: Record<string, TableWriter> = {
     insert: (query, tenantId, parents) =>
       returningId(
         query(
-          `INSERT INTO clients (tenant_id, facility_id, first_name, last_name, date_of_birth, medical_record_number)
-           VALUES ($1, $2, 'Grace', 'Hopper', '1940-12-09', $3) RETURNING id`,
-          [tenantId, parents.facilityId, `MRN-${unique()}`],
+          `INSERT INTO clients (tenant_id, facility_id, first_name_encrypted, last_name_encrypted, date_of_birth_encrypted,
+                                medical_record_number_encrypted, date_of_birth_bidx, medical_record_number_bidx, name_search_tokens)
+           VALUES ($1, $2, $3, $3, $3, $3, $4, $5, '{1,2,3}') RETURNING id`,
+          [tenantId, parents.facilityId, fakeCiphertext(), randomBytes(2), randomBytes(32)],
         ),
       ),
-    touch: `preferred_name = 'Amazing Grace'`,
+    touch: `status = 'waitlisted'`,
   },
   facility_staff: {
     // Ended assignments, so that any number of them may link the same facility and user.
@@ -111,6 +130,100 @@ export const TABLE_WRITERS: Record<string, TableWriter> = {
         ),
       ),
     touch: `role = 'viewer'`,
+  },
+  specialists: {
+    insert: (query, tenantId) =>
+      returningId(
+        query(`INSERT INTO specialists (tenant_id, full_name, specialty) VALUES ($1, $2, 'geriatrics') RETURNING id`, [
+          tenantId,
+          `Dr. ${unique()}`,
+        ]),
+      ),
+    touch: `specialty = 'neurology'`,
+  },
+  form_metadata: {
+    insert: (query, tenantId) =>
+      returningId(
+        query(`INSERT INTO form_metadata (tenant_id, form_key, version, title) VALUES ($1, $2, 1, 'Intake') RETURNING id`, [
+          tenantId,
+          `form_${unique()}`,
+        ]),
+      ),
+    touch: `title = 'Renamed form'`,
+  },
+  placement_records: {
+    // Cancelled, so that any number of them may name the same client.
+    insert: (query, tenantId, parents) =>
+      returningId(
+        query(
+          `INSERT INTO placement_records (tenant_id, client_id, facility_id, form_metadata_id, status, diagnoses_encrypted)
+           VALUES ($1, $2, $3, $4, 'cancelled', $5) RETURNING id`,
+          [tenantId, parents.clientId, parents.facilityId, parents.formMetadataId, fakeCiphertext()],
+        ),
+      ),
+    touch: `care_level = 'assisted'`,
+    referencesParents: true,
+  },
+  placement_record_specialists: {
+    // Soft-deleted, so that any number of them may link the same record and specialist.
+    insert: (query, tenantId, parents) =>
+      returningId(
+        query(
+          `INSERT INTO placement_record_specialists (tenant_id, placement_record_id, specialist_id, deleted_at)
+           VALUES ($1, $2, $3, now()) RETURNING id`,
+          [tenantId, parents.placementRecordId, parents.specialistId],
+        ),
+      ),
+    touch: `role = 'therapy'`,
+    referencesParents: true,
+  },
+  medications: {
+    insert: (query, tenantId, parents) =>
+      returningId(
+        query(
+          `INSERT INTO medications (tenant_id, client_id, prescriber_specialist_id, route, started_on,
+                                    drug_name_encrypted, dose_encrypted, frequency_encrypted)
+           VALUES ($1, $2, $3, 'oral', '2024-01-01', $4, $4, $4) RETURNING id`,
+          [tenantId, parents.clientId, parents.specialistId, fakeCiphertext()],
+        ),
+      ),
+    touch: `route = 'topical'`,
+    referencesParents: true,
+  },
+  addresses: {
+    insert: (query, tenantId, parents) =>
+      returningId(
+        query(
+          `INSERT INTO addresses (tenant_id, client_id, line1_encrypted, city_encrypted) VALUES ($1, $2, $3, $3) RETURNING id`,
+          [tenantId, parents.clientId, fakeCiphertext()],
+        ),
+      ),
+    touch: `kind = 'mailing'`,
+    referencesParents: true,
+  },
+  form_field_contributions: {
+    insert: (query, tenantId, parents) =>
+      returningId(
+        query(
+          `INSERT INTO form_field_contributions (tenant_id, placement_record_id, form_metadata_id, field_key, source)
+           VALUES ($1, $2, $3, $4, 'staff_entry') RETURNING id`,
+          [tenantId, parents.placementRecordId, parents.formMetadataId, `field_${unique()}`],
+        ),
+      ),
+    touch: `source = 'import'`,
+    referencesParents: true,
+  },
+  form_field_contributors: {
+    // Soft-deleted, so that any number of them may name the same contribution and user.
+    insert: (query, tenantId, parents) =>
+      returningId(
+        query(
+          `INSERT INTO form_field_contributors (tenant_id, contribution_id, user_id, deleted_at) VALUES ($1, $2, $3, now()) RETURNING id`,
+          [tenantId, parents.contributionId, parents.userId],
+        ),
+      ),
+    touch: `role = 'reviewer'`,
+    referencesParents: true,
   },
   user_action_audit_logs: {
     insert: (query, tenantId) =>
@@ -167,14 +280,25 @@ export async function seedTenantRows(
   choose: (candidates: string[]) => string = (candidates) => candidates[0]!,
 ): Promise<Rows> {
   const rows: Rows = {};
-  const pick = (list: string[] | undefined) => (list?.length ? choose(list) : '');
   for (const [position, [table, writer]] of Object.entries(TABLE_WRITERS).entries()) {
     rows[table] = [];
     const wanted = Math.min(count(table, position), writer.maxRows ?? Infinity);
-    for (let i = 0; i < wanted; i++) {
-      const parents = { facilityId: pick(rows.facilities), userId: pick(rows.users), ciamSystemId: pick(rows.ciam_systems) };
-      rows[table]!.push(await writer.insert(query, tenantId, parents));
-    }
+    for (let i = 0; i < wanted; i++) rows[table]!.push(await writer.insert(query, tenantId, parentsOf(rows, choose)));
   }
   return rows;
+}
+
+/** Parents for a new row among the rows made so far: `choose` picks one of each kind. */
+export function parentsOf(rows: Rows, choose: (candidates: string[]) => string = (candidates) => candidates[0]!): Parents {
+  const pick = (list: string[] | undefined) => (list?.length ? choose(list) : '');
+  return {
+    facilityId: pick(rows.facilities),
+    userId: pick(rows.users),
+    ciamSystemId: pick(rows.ciam_systems),
+    clientId: pick(rows.clients),
+    specialistId: pick(rows.specialists),
+    formMetadataId: pick(rows.form_metadata),
+    placementRecordId: pick(rows.placement_records),
+    contributionId: pick(rows.form_field_contributions),
+  };
 }

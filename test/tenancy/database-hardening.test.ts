@@ -2,7 +2,12 @@ import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import { acquireMigrationLock, MIGRATION_LOCK_KEY } from '../../src/database/migration-safety';
-import { inspectHardening, searchClients, withTenant } from '../../src/database/tenant-context';
+import { randomUUID } from 'node:crypto';
+import { Client as ClientEntity } from '../../src/entities';
+import { inspectHardening, withTenant } from '../../src/database/tenant-context';
+import { sealClientIdentity, searchClients } from '../../src/phi';
+import { makeClient } from '../support/factories';
+import { useKeyFolder } from '../support/phi';
 import { TEST_ROLE_PREFIX, useAppLogin } from '../support/app-login';
 import { runProjectCli } from '../support/cli';
 import { createTenant, Query, seedTenantRows } from '../support/tenant-data';
@@ -22,6 +27,7 @@ const MARKER = `other-tenant-${randomBytes(4).toString('hex')}`;
 describe('database hardening closes the side channels the schema cannot', () => {
   const db = useTestDatabase();
   const login = useAppLogin(db);
+  const keys = useKeyFolder();
   const migrator = `${TEST_ROLE_PREFIX}${process.pid}_migrator_${randomBytes(3).toString('hex')}`;
   let app: DataSource;
   let tenant: string;
@@ -122,12 +128,16 @@ describe('database hardening closes the side channels the schema cannot', () => 
 
   it('the application still works: reads, writes, name search, the issuer check', async () => {
     const result = await withTenant(app, tenant, async (m) => {
+      const cipher = await keys.keyring().forTransaction(m);
+      const id = randomUUID();
+      const sealed = await sealClientIdentity(cipher, id, { firstName: 'Grace', lastName: 'Hopper', dateOfBirth: '1940-12-09', medicalRecordNumber: 'M-hardened' });
+      await m.insert(ClientEntity, makeClient(tenant, { id, ...sealed }));
       await m.query(`INSERT INTO facilities (tenant_id, name, kind) VALUES ($1, 'After hardening', 'assisted_living')`, [tenant]);
       await m.query(`INSERT INTO ciam_systems (tenant_id, kind, display_name, issuer_url) VALUES ($1, 'oidc', 'IdP', 'https://after.example.org/')`, [tenant]);
-      return { facilities: (await m.query(`SELECT count(*)::int AS n FROM facilities`))[0].n, search: await searchClients(m, 'Grace') };
+      return { facilities: (await m.query(`SELECT count(*)::int AS n FROM facilities`))[0].n, search: await searchClients(m, cipher, 'Grace') };
     });
     expect(result.facilities).toBe(2);
-    expect(result.search.length).toBeGreaterThan(0);
+    expect(result.search.map((hit) => hit.fullName)).toEqual(['Grace Hopper']);
   });
 
   it('harden is idempotent: a second run finds every step in effect', async () => {

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { DataSource, EntityManager } from 'typeorm';
 import { withTenant } from '../../src/database/tenant-context';
 import { useAppLogin } from '../support/app-login';
-import { createTenant, Query, Rows, seedTenantRows, TABLE_WRITERS } from '../support/tenant-data';
+import { createTenant, parentsOf, Query, Rows, seedTenantRows, TABLE_WRITERS } from '../support/tenant-data';
 import { tenantScopedTables } from '../support/tenant-tables';
 import { useTestDatabase } from '../support/test-database';
 import { sqlstateOf } from '../support/rule-check';
@@ -15,9 +15,12 @@ interface TenantShape {
   picks: number[];
 }
 
+/** Enough entries for every table in TABLE_WRITERS (checked below), so each table draws its own count. */
+const SHAPE_LENGTH = 32;
+
 const shape: fc.Arbitrary<TenantShape> = fc.record({
-  counts: fc.array(fc.integer({ min: 1, max: 3 }), { minLength: 16, maxLength: 16 }),
-  picks: fc.array(fc.nat(), { minLength: 16, maxLength: 16 }),
+  counts: fc.array(fc.integer({ min: 1, max: 3 }), { minLength: SHAPE_LENGTH, maxLength: SHAPE_LENGTH }),
+  picks: fc.array(fc.nat(), { minLength: SHAPE_LENGTH, maxLength: SHAPE_LENGTH }),
 });
 
 
@@ -39,6 +42,7 @@ describe('tenant isolation holds for random data in every table', () => {
 
   it('every tenant-scoped table has a writer in the test data (add one for a new table)', async () => {
     expect(Object.keys(TABLE_WRITERS).sort()).toEqual(await tenantScopedTables(db.dataSource));
+    expect(Object.keys(TABLE_WRITERS).length).toBeLessThanOrEqual(SHAPE_LENGTH);
   });
 
   async function seed(shapeOfTenant: TenantShape): Promise<{ tenant: string; rows: Rows }> {
@@ -47,8 +51,8 @@ describe('tenant isolation holds for random data in every table', () => {
     const rows = await seedTenantRows(
       owner,
       tenant,
-      (_table, position) => shapeOfTenant.counts[position % 16]!,
-      (candidates) => candidates[shapeOfTenant.picks[pickIndex++ % 16]! % candidates.length]!,
+      (_table, position) => shapeOfTenant.counts[position % SHAPE_LENGTH]!,
+      (candidates) => candidates[shapeOfTenant.picks[pickIndex++ % SHAPE_LENGTH]! % candidates.length]!,
     );
     return { tenant, rows };
   }
@@ -64,9 +68,8 @@ describe('tenant isolation holds for random data in every table', () => {
 
         for (const [index, { tenant, rows }] of tenants.entries()) {
           const other = tenants[(index + 1) % tenants.length]!;
-          const parentsIn = (of: Rows) => ({ facilityId: of.facilities![0]!, userId: of.users![0]!, ciamSystemId: of.ciam_systems?.[0] });
-          const otherParents = parentsIn(other.rows);
-          const ownParents = parentsIn(rows);
+          const otherParents = parentsOf(other.rows);
+          const ownParents = parentsOf(rows);
 
           // Reads: exactly this tenant's rows, in every table and in tenants.
           const seen = await inTenant(tenant, async (manager) => {
@@ -122,6 +125,12 @@ describe('tenant isolation holds for random data in every table', () => {
             inTenant(tenant, (m) => m.query(`UPDATE clients SET facility_id = $1 WHERE id = $2`, [otherParents.facilityId, rows.clients![0]])),
           );
           expect({ client, staffUser, repoint }).toEqual({ client: '23503', staffUser: '23503', repoint: '23503' });
+          // Every table that points at other rows: this tenant's id with another tenant's parents.
+          for (const [table, writer] of Object.entries(TABLE_WRITERS)) {
+            if (!writer.referencesParents) continue;
+            const crossing = await sqlstateOf(() => inTenant(tenant, (m) => writer.insert((sql, p) => m.query(sql, p), tenant, otherParents)));
+            expect({ table, crossing }).toEqual({ table, crossing: '23503' });
+          }
 
           // The tenants table: another tenant's row is invisible and unchangeable; none can be added.
           const [, renamed] = await inTenant(tenant, (m) => m.query(`UPDATE tenants SET name = 'Taken over' WHERE id = $1`, [other.tenant]));

@@ -5,7 +5,7 @@ import { enterTenant, UnknownTenantError, withPlatformRole, withTenant } from '.
 import { WRITE_GUARD_EXEMPT_TABLES } from '../../src/migrations/support/tenant-write-guard-v1';
 import { useAppLogin } from '../support/app-login';
 import { sampleEvent } from '../support/audit';
-import { createTenant, Query, Rows, seedTenantRows, TABLE_WRITERS } from '../support/tenant-data';
+import { createTenant, parentsOf, Query, Rows, seedTenantRows, TABLE_WRITERS } from '../support/tenant-data';
 import { tenantScopedTables } from '../support/tenant-tables';
 import { outcome, proofFor, rawClient } from '../support/tenant-context';
 import { useTestDatabase } from '../support/test-database';
@@ -45,7 +45,7 @@ describe('suspended and archived tenants are read-only', () => {
   /** Every kind of write on every guarded table, each in its own savepoint; the SQLSTATE of each. */
   async function writes(manager: EntityManager, tenantId: string, rows: Rows): Promise<Record<string, string>> {
     const result: Record<string, string> = {};
-    const parents = { facilityId: rows.facilities![0]!, userId: rows.users![0]!, ciamSystemId: rows.ciam_systems?.[0] };
+    const parents = parentsOf(rows);
     const attempt = async (label: string, run: () => Promise<unknown>) => {
       await manager.query('SAVEPOINT w');
       result[label] = (await outcome(run)).slice(0, 5);
@@ -60,8 +60,7 @@ describe('suspended and archived tenants are read-only', () => {
     }
     await attempt('tenants rename', () => manager.query(`UPDATE tenants SET name = 'Renamed while suspended'`));
     await attempt('clients upsert', () =>
-      manager.query(`INSERT INTO clients (tenant_id, first_name, last_name, date_of_birth, medical_record_number)
-                     VALUES ($1, 'A', 'B', '1950-01-01', 'MRN-upsert') ON CONFLICT DO NOTHING`, [tenantId]),
+      manager.query(`INSERT INTO clients SELECT * FROM clients WHERE id = $1 ON CONFLICT DO NOTHING`, [rows.clients![0]]),
     );
     await attempt('select for update', () => manager.query(`SELECT id FROM clients FOR UPDATE`));
     return result;
@@ -94,7 +93,7 @@ describe('suspended and archived tenants are read-only', () => {
   });
 
   it('the refusal names the tenant, its status and the rule', async () => {
-    const message = await outcome(() => withTenant(app, tenants.suspended.id, (m) => m.query(`UPDATE clients SET preferred_name = 'x'`)));
+    const message = await outcome(() => withTenant(app, tenants.suspended.id, (m) => m.query(`UPDATE clients SET status = 'declined'`)));
     expect(message).toBe(`25006: tenant ${tenants.suspended.id} is suspended: its data can be read but not written`);
   });
 
@@ -114,7 +113,7 @@ describe('suspended and archived tenants are read-only', () => {
         await m.query('SAVEPOINT t');
         await m.query('SAVEPOINT tamper');
         if ((await outcome(() => m.query(sql, parameters))) !== 'ok') await m.query('ROLLBACK TO SAVEPOINT tamper');
-        result[label] = (await outcome(() => m.query(`UPDATE clients SET preferred_name = 'x' WHERE id = $1`, [rows.clients![0]]))).slice(0, 5);
+        result[label] = (await outcome(() => m.query(`UPDATE clients SET status = 'declined' WHERE id = $1`, [rows.clients![0]]))).slice(0, 5);
         await m.query('ROLLBACK TO SAVEPOINT t');
       };
       const [{ context }] = await m.query(`SELECT current_setting('foundation.tenant_context') AS context`);
@@ -130,7 +129,7 @@ describe('suspended and archived tenants are read-only', () => {
     // Either the write is refused as read-only (25006), or the tampering removed the tenant and
     // nothing is visible to update (ok, 0 rows): never a successful write.
     for (const [label, sqlstate] of Object.entries(tries)) expect({ label, sqlstate }).toEqual({ label, sqlstate: expect.stringMatching(/^(25006|ok)$/) });
-    const [{ n }] = await db.dataSource.query(`SELECT count(*)::int AS n FROM clients WHERE tenant_id = $1 AND preferred_name = 'x'`, [id]);
+    const [{ n }] = await db.dataSource.query(`SELECT count(*)::int AS n FROM clients WHERE tenant_id = $1 AND status = 'declined'`, [id]);
     expect(n).toBe(0);
   });
 

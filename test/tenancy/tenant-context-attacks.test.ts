@@ -1,4 +1,5 @@
 import fc from 'fast-check';
+import { randomUUID } from 'node:crypto';
 import { inspect } from 'node:util';
 import { DataSource, EntityManager } from 'typeorm';
 import {
@@ -302,19 +303,20 @@ describe('the tenant context cannot be forged from inside a tenant', () => {
     const [{ trap }] = await app.query(`SELECT EXISTS (SELECT 1 FROM pg_class WHERE relname = 'clients' AND relpersistence = 't') AS trap`);
     expect(trap).toBe(true); // the trap is in place on the connection
     const parents = { facilityId: rowsB.facilities![0]!, userId: rowsB.users![0]! };
+    const unqualified = randomUUID();
     const inserted = await withTenant(app, tenantB, async (m) => {
       const [{ path }] = await m.query(`SELECT current_setting('search_path') AS path`);
       expect(path).toBe('public, pg_temp');
       const id = await TABLE_WRITERS.clients!.insert((sql, p) => m.query(sql, p), tenantB, parents);
-      await m.insert(ClientEntity, makeClient(tenantB, { firstName: 'Unqualified' }));
+      await m.insert(ClientEntity, makeClient(tenantB, { id: unqualified }));
       return id;
     });
-    const [{ n }] = await db.dataSource.query(`SELECT count(*)::int AS n FROM public.clients WHERE id = $1 OR first_name = 'Unqualified'`, [inserted]);
+    const [{ n }] = await db.dataSource.query(`SELECT count(*)::int AS n FROM public.clients WHERE id IN ($1, $2)`, [inserted, unqualified]);
     expect(n).toBe(2);
     const [{ trapped }] = await app.query(`SELECT count(*)::int AS trapped FROM pg_temp.clients`);
     expect(trapped).toBe(0);
     await app.query(`DROP TABLE pg_temp.clients`);
-    await db.dataSource.query(`DELETE FROM public.clients WHERE id = $1 OR first_name = 'Unqualified'`, [inserted]);
+    await db.dataSource.query(`DELETE FROM public.clients WHERE id IN ($1, $2)`, [inserted, unqualified]);
   });
 
   it('a session-level search_path, role or context left behind does not reach the next tenant', async () => {

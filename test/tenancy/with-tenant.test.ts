@@ -92,13 +92,14 @@ describe('withTenant', () => {
 
   it('rolls back everything when the callback throws', async () => {
     const failure = new Error('business rule failed');
+    const rolledBack = randomUUID();
     await expect(
       withTenant(app, tenantA, async (manager) => {
-        await manager.insert(Client, makeClient(tenantA, { firstName: 'Rolled' }));
+        await manager.insert(Client, makeClient(tenantA, { id: rolledBack }));
         throw failure;
       }),
     ).rejects.toBe(failure);
-    expect(await withTenant(app, tenantA, (manager) => manager.countBy(Client, { firstName: 'Rolled' }))).toBe(0);
+    expect(await withTenant(app, tenantA, (manager) => manager.countBy(Client, { id: rolledBack }))).toBe(0);
   });
 
   it('leaves nothing on the pooled connection: no tenant, no role, no rows', async () => {

@@ -1,6 +1,7 @@
 import { Client } from 'pg';
 import { AUDIT_TABLE } from '../../lib/capabilities';
 import { AUDITED_RECORDS_PER_TENANT } from './generate-audit';
+import { nameTokensSql } from './generate-core';
 
 /**
  * One tenant-scoped read, written twice: for a role that bypasses row-level security (the
@@ -33,50 +34,55 @@ async function rows(client: Client, sql: string, count: number): Promise<string[
   return result.rows.map((row: unknown[]) => row.map(String));
 }
 
+/** Tenants with a surname of the generated kind (its first six letters), as search tokens (an int[] literal). */
+const searchSampleSql = `
+  SELECT t.id, ${nameTokensSql(`lower(left(initcap(s1 || s2 || s3), 6))`)}::text
+    FROM tenants t
+   CROSS JOIN LATERAL (SELECT (ARRAY['al','bar','cor','dan','el','fen','gar','hol','ist','jor','kel','lan','mor','nor','ost','pel','quin','ros','sel','tor'])[1 + floor(random() * 20)::int] AS s1,
+                              (ARRAY['al','bar','cor','dan','el','fen','gar','hol','ist','jor','kel','lan','mor','nor','ost','pel','quin','ros','sel','tor'])[1 + floor(random() * 20)::int] AS s2,
+                              (ARRAY['al','bar','cor','dan','el','fen','gar','hol','ist','jor','kel','lan','mor','nor','ost','pel','quin','ros','sel','tor'])[1 + floor(random() * 20)::int] AS s3) s
+   WHERE t.slug LIKE 'bench-%' ORDER BY random() LIMIT $1`;
+
 export const SCALE_QUERIES: readonly ScaleQuery[] = [
   {
+    // Names are encrypted (src/phi): a page is ordered by id, and the names decrypted by the
+    // application (the phi section times that).
     name: "one page of a facility's live clients",
     p95TargetMs: LOOKUP_MS,
     needsAudit: false,
-    bypassSql: `SELECT id, first_name, last_name, status FROM clients
+    bypassSql: `SELECT id, first_name_encrypted, last_name_encrypted, status FROM clients
                  WHERE tenant_id = $1 AND facility_id = $2 AND deleted_at IS NULL
-                 ORDER BY last_name, first_name, id LIMIT 25`,
-    rlsSql: `SELECT id, first_name, last_name, status FROM clients
+                 ORDER BY id LIMIT 25`,
+    rlsSql: `SELECT id, first_name_encrypted, last_name_encrypted, status FROM clients
               WHERE facility_id = $1 AND deleted_at IS NULL
-              ORDER BY last_name, first_name, id LIMIT 25`,
+              ORDER BY id LIMIT 25`,
     sample: (client, count) => rows(client, `SELECT tenant_id, id FROM facilities ORDER BY random() LIMIT $1`, count),
   },
   {
-    // The application's search path: search_clients() (CreateClientSearch1754250033000). The
-    // bypassing side runs the function's own query with the tenant written in by hand.
-    name: 'trigram search on client names (search_clients)',
+    // The application's search path over encrypted names: search_clients_by_name_tokens()
+    // (CreateClientNameSearch1754250051000) with the query's tokens. The bypassing side runs the
+    // function's own query with the tenant written in by hand.
+    name: 'name search over encrypted names (search_clients_by_name_tokens)',
     p95TargetMs: SEARCH_MS,
     needsAudit: false,
-    bypassSql: `SELECT c.id, c.first_name || ' ' || c.last_name, similarity(c.first_name || ' ' || c.last_name, $2)
+    bypassSql: `SELECT c.id, (SELECT count(*)::integer FROM unnest(c.name_search_tokens) AS own(t) WHERE own.t = ANY ($2::integer[]))
                   FROM clients c
-                 WHERE c.tenant_id = $1 AND c.deleted_at IS NULL
-                   AND ((c.first_name || ' ' || c.last_name) ILIKE '%' || $2 || '%' OR (c.first_name || ' ' || c.last_name) % $2)
-                 ORDER BY 3 DESC, 2, 1 LIMIT 20`,
-    rlsSql: `SELECT client_id, full_name, score FROM search_clients($1, 20)`,
+                 WHERE c.tenant_id = $1 AND c.deleted_at IS NULL AND c.name_search_tokens && $2::integer[]
+                 ORDER BY 2 DESC, 1 LIMIT 100`,
+    rlsSql: `SELECT client_id, matched_tokens FROM search_clients_by_name_tokens($1::integer[], 100)`,
     table: 'clients',
-    sample: (client, count) =>
-      rows(client, `SELECT tenant_id, lower(left(last_name, 6)) FROM clients WHERE deleted_at IS NULL ORDER BY random() LIMIT $1`, count),
+    // A surname as typed into a search box, as the application would send it: tokens of its first six letters.
+    sample: (client, count) => rows(client, searchSampleSql, count),
   },
   {
-    name: 'trigram search, hand-written ILIKE',
+    name: 'name tokens, hand-written overlap',
     informational:
-      'not the application path: under RLS the trigram operators are not LEAKPROOF, so the name cannot be an index condition for the application role; search_clients() exists for this',
+      'not the application path: under RLS array overlap (&&) is not LEAKPROOF, so the tokens cannot be an index condition for the application role; search_clients_by_name_tokens() exists for this',
     p95TargetMs: SEARCH_MS,
     needsAudit: false,
-    bypassSql: `SELECT id, first_name, last_name FROM clients
-                 WHERE tenant_id = $1 AND (first_name || ' ' || last_name) ILIKE '%' || $2 || '%' AND deleted_at IS NULL
-                 ORDER BY last_name, first_name LIMIT 20`,
-    rlsSql: `SELECT id, first_name, last_name FROM clients
-              WHERE (first_name || ' ' || last_name) ILIKE '%' || $1 || '%' AND deleted_at IS NULL
-              ORDER BY last_name, first_name LIMIT 20`,
-    // A surname as typed into a search box: lower case, first six letters.
-    sample: (client, count) =>
-      rows(client, `SELECT tenant_id, lower(left(last_name, 6)) FROM clients WHERE deleted_at IS NULL ORDER BY random() LIMIT $1`, count),
+    bypassSql: `SELECT id FROM clients WHERE tenant_id = $1 AND name_search_tokens && $2::integer[] AND deleted_at IS NULL ORDER BY id LIMIT 100`,
+    rlsSql: `SELECT id FROM clients WHERE name_search_tokens && $1::integer[] AND deleted_at IS NULL ORDER BY id LIMIT 100`,
+    sample: (client, count) => rows(client, searchSampleSql, count),
   },
   {
     name: 'user by email',

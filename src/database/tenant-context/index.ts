@@ -18,8 +18,6 @@ export { installTenantContextKey, listTenantContextKeys, retireTenantContextKey 
 export type { InstalledKey, SqlRunner } from './key-store';
 export { HARDENING_STEPS, hardeningScript, inspectHardening } from './database-hardening';
 export type { HardeningOptions, HardeningState, HardeningStep } from './database-hardening';
-export { searchClients } from './search-clients';
-export type { ClientSearchHit } from './search-clients';
 export { PlatformOperations, withPlatformRole } from './platform-operations';
 export type { SharedCiamSystem, TenantSummary, WithPlatformRoleOptions } from './platform-operations';
 export { resolveLogin } from './resolve-login';

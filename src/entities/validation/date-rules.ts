@@ -32,6 +32,21 @@ export function IsDateOnly(options?: ValidationOptions): PropertyDecorator {
     });
 }
 
+/**
+ * A date written as YYYY-MM-DD, or nothing, without skipping the property's other rules (as
+ * @IsOptional would) when it is empty: for a date that another rule requires in some states.
+ */
+export function IsDateOnlyOrNull(options?: ValidationOptions): PropertyDecorator {
+  return (target, propertyName) =>
+    registerDecorator({
+      name: 'isDateOnlyOrNull',
+      target: target.constructor,
+      propertyName: propertyName as string,
+      options: { message: '$property must be a date written as YYYY-MM-DD, or null', ...options },
+      validator: { validate: (value: unknown) => value === null || value === undefined || isDateOnly(value) },
+    });
+}
+
 /** A date from `earliest` up to and including today (CHECK `column BETWEEN earliest AND CURRENT_DATE`). */
 export function IsDateOnlyFromUntilToday(earliest: string, options?: ValidationOptions): PropertyDecorator {
   return (target, propertyName) =>

@@ -41,3 +41,9 @@ export const ENTITY_TYPE_PATTERN = /^[a-z][a-z0-9_]{0,62}$/;
 
 /** A system audit event type: two to four dotted snake_case words, each at most 41 characters (migration.run). */
 export const SYSTEM_EVENT_TYPE_PATTERN = /^[a-z][a-z0-9_]{0,40}([.][a-z][a-z0-9_]{0,40}){1,3}$/;
+
+/** US National Provider Identifier: exactly 10 digits (the check digit is not verified, as in the CHECK). */
+export const NPI_PATTERN = /^[0-9]{10}$/;
+
+/** A stable snake_case key (a form's key, a form field's key), at most 63 characters. */
+export const SNAKE_CASE_KEY_PATTERN = /^[a-z][a-z0-9_]{0,62}$/;

@@ -11,15 +11,16 @@
  * tenant context: `verify` and the anchors of `drop-expired` run through functions owned by
  * foundation_audit_maintainer, which row-level security lets see every tenant).
  *
- * Exit codes: 0 done / intact; 1 a chain is broken or the command failed; 2 a partition was
- * skipped because its month's rows already sit in the default partition (needs a person).
+ * Exit codes (src/cli/exit-codes.ts): 0 done / intact; 7 a chain is broken; 9 a partition was
+ * skipped because its month's rows already sit in the default partition (needs a person);
+ * 2 cannot connect; 64 bad arguments. The glue here stays thin: each subcommand is one call
+ * into src/audit inside the project's one runner.
  */
-import 'reflect-metadata';
-import { Command, InvalidArgumentError } from 'commander';
+import { InvalidArgumentError } from 'commander';
 import { EntityManager } from 'typeorm';
 import { dropExpiredAuditPartitions, ensureAuditPartitions, listAuditLogTenants, verifyAuditChain } from '../audit';
-import { createDataSource } from '../database/create-data-source';
-import { DatabaseConfigError } from '../database/database-config-error';
+import { EXIT } from './exit-codes';
+import { CommandFailure, foundationCommand, runCommand, runProgram } from './runner';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -34,28 +35,22 @@ function parseMonths(value: string): number {
   return months;
 }
 
-/** Runs `work` with a connected manager and sets the exit code it returns. */
-async function withDatabase(work: (manager: EntityManager) => Promise<number>): Promise<void> {
-  const dataSource = await createDataSource();
-  try {
-    await dataSource.initialize();
-    process.exitCode = await work(dataSource.manager);
-  } finally {
-    await dataSource.destroy();
-  }
+/** Runs `work` with a connected manager; the runner ends the process with the code it returns. */
+function withDatabase(command: string, work: (manager: EntityManager) => Promise<number>): Promise<never> {
+  return runCommand({ command: `audit-log ${command}` }, (dataSource) => work(dataSource.manager));
 }
 
-const program = new Command('audit-log').description('Upkeep of the HIPAA audit log: partitions, chain verification, retention.');
+const program = foundationCommand('audit-log', 'Upkeep of the HIPAA audit log: partitions, chain verification, retention.');
 
 program
   .command('partitions')
   .description("create the current month's and the coming months' partitions (idempotent)")
   .option('--months-ahead <n>', 'months after the current one', parseMonths, 3)
   .action((options: { monthsAhead: number }) =>
-    withDatabase(async (manager) => {
+    withDatabase('partitions', async (manager) => {
       const outcomes = await ensureAuditPartitions(manager, options.monthsAhead);
-      for (const { partitionName, outcome } of outcomes) console.log(`${partitionName}: ${outcome}`);
-      return outcomes.some((o) => o.outcome.startsWith('skipped')) ? 2 : 0;
+      for (const { partitionName, outcome } of outcomes) process.stdout.write(`${partitionName}: ${outcome}\n`);
+      return outcomes.some((o) => o.outcome.startsWith('skipped')) ? EXIT.needsAttention : EXIT.ok;
     }),
   );
 
@@ -64,22 +59,26 @@ program
   .description("walk a tenant's hash chain and report the first changed, missing or reordered row")
   .option('--tenant <uuid>', 'tenant id', parseUuid)
   .option('--all', 'every tenant that has audit events')
-  .action((options: { tenant?: string; all?: boolean }) =>
-    withDatabase(async (manager) => {
-      if (!options.tenant === !options.all) throw new Error('verify needs exactly one of --tenant <uuid> or --all');
+  .option('--json', 'print the verdicts as JSON')
+  .action((options: { tenant?: string; all?: boolean; json?: boolean }) =>
+    withDatabase('verify', async (manager) => {
+      if (!options.tenant === !options.all) throw new CommandFailure('verify needs exactly one of --tenant <uuid> or --all', EXIT.usage);
       const tenants = options.tenant ? [options.tenant] : await listAuditLogTenants(manager);
-      if (tenants.length === 0) console.log('no tenant has audit events yet');
-      let broken = 0;
-      for (const tenant of tenants) {
-        const verdict = await verifyAuditChain(manager, tenant);
-        if (verdict.intact) {
-          console.log(`${tenant}: intact`);
-        } else {
-          broken++;
-          console.log(`${tenant}: BROKEN at sequence ${verdict.sequence} (row ${verdict.rowId ?? 'absent'}): ${verdict.problem}`);
+      const verdicts = [];
+      for (const tenant of tenants) verdicts.push({ tenant, ...(await verifyAuditChain(manager, tenant)) });
+      if (options.json) {
+        process.stdout.write(`${JSON.stringify({ tenants: verdicts, intact: verdicts.every((v) => v.intact) }, null, 2)}\n`);
+      } else {
+        if (tenants.length === 0) process.stdout.write('no tenant has audit events yet\n');
+        for (const verdict of verdicts) {
+          process.stdout.write(
+            verdict.intact
+              ? `${verdict.tenant}: intact\n`
+              : `${verdict.tenant}: BROKEN at sequence ${verdict.sequence} (row ${verdict.rowId ?? 'absent'}): ${verdict.problem}\n`,
+          );
         }
       }
-      return broken > 0 ? 1 : 0;
+      return verdicts.some((v) => !v.intact) ? EXIT.checkFailed : EXIT.ok;
     }),
   );
 
@@ -88,14 +87,11 @@ program
   .description('retention: drop whole monthly partitions that ended before now() - retention')
   .option('--retention <interval>', 'PostgreSQL interval, at least 6 years', '6 years')
   .action((options: { retention: string }) =>
-    withDatabase(async (manager) => {
+    withDatabase('drop-expired', async (manager) => {
       const dropped = await dropExpiredAuditPartitions(manager, options.retention);
-      console.log(dropped.length === 0 ? 'nothing to drop' : dropped.map((name) => `dropped ${name}`).join('\n'));
-      return 0;
+      process.stdout.write(`${dropped.length === 0 ? 'nothing to drop' : dropped.map((name) => `dropped ${name}`).join('\n')}\n`);
+      return EXIT.ok;
     }),
   );
 
-program.parseAsync().catch((error: unknown) => {
-  process.stderr.write(`audit-log: ${error instanceof Error ? error.message : String(error)}\n`);
-  process.exitCode = 1;
-});
+runProgram(program);

@@ -8,17 +8,20 @@ import { installInterruptHandlers, onInterrupt } from '../database/interruption'
  * migration commands reported in the project's words and exit codes, and Ctrl-C handled.
  * Never resolves when it cannot connect: it reports in one line and ends the process (exit 2).
  */
-export async function openCommandLineDataSource(env: NodeJS.ProcessEnv = process.env): Promise<FoundationDataSource> {
+export async function openCommandLineDataSource(
+  env: NodeJS.ProcessEnv = process.env,
+  create: (env: NodeJS.ProcessEnv) => Promise<FoundationDataSource> = createDataSource,
+): Promise<FoundationDataSource> {
   const command = process.argv.slice(2).find((arg) => !arg.startsWith('-')) ?? 'typeorm';
   let dataSource: FoundationDataSource | undefined;
   installInterruptHandlers(() =>
     dataSource ? `${command} on PostgreSQL at ${dataSource.settings.host}:${dataSource.settings.port} (database "${dataSource.settings.database}")` : command,
   );
   onInterrupt(async () => {
-    await dataSource?.destroy().catch(() => undefined);
+    await dataSource?.abandon();
   });
   try {
-    dataSource = await createDataSource(env);
+    dataSource = await create(env);
     dataSource.exitOnFailure = true;
     await dataSource.initialize();
     return dataSource;

@@ -55,7 +55,9 @@ export async function runCommand(
   let connected = false;
   installInterruptHandlers(() => (settings ? `${options.command} on PostgreSQL at ${settings.host}:${settings.port} (database "${settings.database}")` : options.command));
   const unregister = onInterrupt(async () => {
-    await dataSource?.destroy().catch(() => undefined);
+    const abandon = (dataSource as Partial<FoundationDataSource> | undefined)?.abandon;
+    if (abandon) await abandon.call(dataSource);
+    else await dataSource?.destroy().catch(() => undefined);
   });
   let code: number = EXIT.failed;
   try {

@@ -4,7 +4,7 @@ import { DatabaseConfigError } from './database-config-error';
 type ErrorLike = { code?: string; message?: string; name?: string };
 
 /** Why a connection attempt failed, for the errors a user can act on; undefined otherwise. */
-function reasonFor(error: ErrorLike, settings: ConnectionSettings): string | undefined {
+function reasonFor(error: ErrorLike, settings: ConnectionSettings, connecting: boolean): string | undefined {
   const message = error.message ?? '';
   switch (error.code) {
     case 'ECONNREFUSED':
@@ -25,7 +25,9 @@ function reasonFor(error: ErrorLike, settings: ConnectionSettings): string | und
     case '3D000':
       return `${message} (create it first, or point DATABASE_URL at an existing database)`;
     case '42501':
-      // At connect time: no CONNECT privilege on the database.
+      // At connect time: no CONNECT privilege on the database. Later it is another privilege
+      // (failure-report.ts words that one).
+      if (!connecting) return undefined;
       return `the role lacks a privilege: ${message} (GRANT CONNECT ON DATABASE ... TO ${settings.username}, or use another role)`;
     case '57P01':
     case '57P02':
@@ -66,7 +68,7 @@ function reasonFor(error: ErrorLike, settings: ConnectionSettings): string | und
  */
 export function explainConnectionError(error: unknown, settings: ConnectionSettings, verb = 'Cannot connect to'): unknown {
   if (typeof error !== 'object' || error === null || error instanceof DatabaseConfigError) return error;
-  const reason = reasonFor(error as ErrorLike, settings);
+  const reason = reasonFor(error as ErrorLike, settings, verb === 'Cannot connect to');
   if (!reason) return error;
   return new DatabaseConfigError(`${describeServer(settings, verb)}: ${reason}`);
 }

@@ -1,3 +1,4 @@
+import { Client } from 'pg';
 import { DataSource, DataSourceOptions, Migration } from 'typeorm';
 import { CommandLogger } from './command-logger';
 import { ConnectionSettings } from './connection-settings';
@@ -9,6 +10,7 @@ import { readSafetySettings } from './migration-safety/settings';
 import { runMigrationsSafely } from './migration-safety/run-migrations';
 import { revertMigrationsSafely } from './migration-safety/revert-migrations';
 import { ALLOW_DATA_LOSS_VARIABLE } from './migration-safety/revert-guard';
+import { backendPidsOf } from './typeorm-internals';
 
 type MigrationOptions = { transaction?: 'all' | 'none' | 'each'; fake?: boolean };
 
@@ -58,6 +60,28 @@ export class FoundationDataSource extends DataSource {
     } finally {
       await this.releaseServer();
     }
+  }
+
+  /**
+   * On Ctrl-C: ends this DataSource's sessions on the server at once (their transactions roll
+   * back, the migration lock goes with them), then closes it. Disconnecting alone would leave a
+   * running statement going on the server until it next writes to the socket.
+   */
+  async abandon(): Promise<void> {
+    const pids = this.isInitialized ? backendPidsOf(this) : [];
+    if (pids.length > 0) {
+      const client = new Client({ connectionString: this.settings.url, connectionTimeoutMillis: 5_000, application_name: 'foundation-db interrupt' });
+      client.on('error', () => undefined);
+      try {
+        await client.connect();
+        await client.query('SELECT pg_terminate_backend(pid) FROM unnest($1::int[]) AS pid', [pids]);
+      } catch {
+        // The server is gone or refuses: the sessions end with this process anyway.
+      } finally {
+        await client.end().catch(() => undefined);
+      }
+    }
+    await this.destroy().catch(() => undefined);
   }
 
   override setOptions(options: Partial<DataSourceOptions>): this {

@@ -13,6 +13,7 @@ type Cleanup = () => Promise<void>;
 const cleanups = new Set<Cleanup>();
 let describeWork: () => string = () => 'the command';
 let installed = false;
+let described = false;
 let interrupted = false;
 
 /** Registers work to do before exiting on a signal; returns a function that unregisters it. */
@@ -31,24 +32,34 @@ export function wasInterrupted(): boolean {
  * printed, such as `migration:run on PostgreSQL at 127.0.0.1:5432 (database "app")`.
  */
 export function installInterruptHandlers(describe?: () => string): void {
-  if (describe) describeWork = describe;
+  // The first description wins: the command's runner knows better than a DataSource file it loads.
+  if (describe && !described) {
+    describeWork = describe;
+    described = true;
+  }
   if (installed) return;
   installed = true;
-  process.on('SIGINT', () => void handle('SIGINT', 'Ctrl-C (SIGINT)', EXIT.interrupted));
-  process.on('SIGTERM', () => void handle('SIGTERM', 'SIGTERM', EXIT.terminated));
+  process.on('SIGINT', () => void handle('Ctrl-C (SIGINT)', EXIT.interrupted));
+  process.on('SIGTERM', () => void handle('SIGTERM', EXIT.terminated));
 }
 
-async function handle(signal: string, label: string, code: number): Promise<void> {
+async function handle(label: string, code: number): Promise<void> {
   if (interrupted) return; // a second Ctrl-C while cleaning up: keep cleaning up
   interrupted = true;
   process.stderr.write(
     `Interrupted by ${label}: stopped ${describeWork()}; a migration in progress, if any, is rolled back by the server (exit ${code})\n`,
   );
   muteOutput();
+  // Connections ended under running queries fail in ways nobody waits for any more.
+  process.on('uncaughtException', () => undefined);
+  process.on('unhandledRejection', () => undefined);
+  // Whatever the interrupted work does next (a query failing because its session was ended,
+  // a CLI exiting 1 on that) must not pre-empt this exit code.
+  const exit = process.exit.bind(process);
+  process.exit = (() => undefined) as unknown as typeof process.exit;
   const deadline = new Promise<void>((resolve) => setTimeout(resolve, 15_000).unref());
   await Promise.race([Promise.allSettled([...cleanups].map((cleanup) => cleanup())), deadline]);
-  process.exit(code);
-  void signal;
+  exit(code);
 }
 
 /** Whatever the interrupted work still prints (errors of queries cut short) is noise now. */

@@ -16,7 +16,9 @@
  *   migrations table exactly as TypeORM does;
  * - the text of the executor's log line "Migration X has been executed successfully.", which
  *   the quiet command logger turns into a progress line with the duration;
- * - QueryResult (deep import), the structured result a recording runner must return.
+ * - QueryResult (deep import), the structured result a recording runner must return;
+ * - the driver's `master` pool and pg-pool's `_clients`, to find this process's backend pids
+ *   (terminated on Ctrl-C, so a statement cut short does not run on, holding its locks).
  */
 import { DataSource, Migration, MigrationExecutor, MigrationInterface, QueryRunner } from 'typeorm';
 import { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
@@ -90,10 +92,22 @@ export interface RawPooledClient {
 
 export async function obtainRawConnection(dataSource: DataSource): Promise<RawPooledClient> {
   const [client, release] = (await (dataSource.driver as PostgresDriver).obtainMasterConnection()) as [
-    RawPooledClient['client'],
+    RawPooledClient['client'] & NodeJS.EventEmitter,
     RawPooledClient['release'],
   ];
-  return { client, release };
+  // pg-pool listens for errors only on idle clients: a checked-out client whose session the
+  // server ends (an administrator, a restart, Ctrl-C's cleanup) would crash the process with an
+  // unhandled 'error' event. The query in flight rejects anyway, which is where it is handled.
+  let lastError: unknown;
+  const onError = (error: unknown) => (lastError = error);
+  client.on('error', onError);
+  return {
+    client,
+    release: (error?: unknown) => {
+      client.removeListener('error', onError);
+      release(error ?? lastError);
+    },
+  };
 }
 
 /** The protected MigrationExecutor method this project calls (createMigrationsTable). */
@@ -137,4 +151,15 @@ const MIGRATION_SUCCESS = /^Migration (\S+) has been (\(fake\) )?executed succes
 export function migrationOfSuccessLine(message: string): { name: string; fake: boolean } | undefined {
   const match = MIGRATION_SUCCESS.exec(message);
   return match ? { name: match[1]!, fake: match[2] !== undefined } : undefined;
+}
+
+/**
+ * The PostgreSQL backend pids of the connections this DataSource's pool holds. On Ctrl-C they
+ * are terminated: a client that merely disconnects leaves its statement running on the server
+ * (PostgreSQL notices only when it next writes to the socket), holding its locks and the
+ * migration lock until it ends.
+ */
+export function backendPidsOf(dataSource: DataSource): number[] {
+  const pool = (dataSource.driver as unknown as { master?: { _clients?: { processID?: number }[] } }).master;
+  return (pool?._clients ?? []).map((client) => client.processID).filter((pid): pid is number => typeof pid === 'number' && pid > 0);
 }

@@ -142,6 +142,8 @@ export async function startEmbeddedServer(options: EmbeddedServerOptions): Promi
       shared = liveUsers(paths.usersDir).length > 0;
     } else {
       if (readState(paths.stateFile) !== 'ready' && !isLegacyCluster(paths)) {
+        // An interrupted first set-up (its command killed): its initdb may still be running.
+        await killProcessesUsing(paths.dataDir);
         await initialise(paths, password, bin('initdb'), systemUser, log).catch((error: unknown) => {
           log(`[foundation-db] initdb failed: ${String(error)}`);
           throw startFailed('initialise', initdbHint(error, systemUser));
@@ -300,6 +302,34 @@ async function initialise(
     rmSync(privateDir, { recursive: true, force: true });
   }
   writeFileSync(paths.stateFile, 'ready\n');
+}
+
+/**
+ * Ends the processes still working on `dataDir` (an initdb, and the bootstrap postgres it runs,
+ * left by a command killed during its first set-up), so a new set-up does not race them.
+ * Linux only (it reads /proc); elsewhere a new initdb fails on the busy folder and says so.
+ */
+async function killProcessesUsing(dataDir: string): Promise<void> {
+  if (process.platform !== 'linux') return;
+  const victims: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
+    let args: string[];
+    try {
+      args = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0');
+    } catch {
+      continue;
+    }
+    if (args.some((arg) => arg === `--pgdata=${dataDir}` || arg === dataDir)) victims.push(Number(entry));
+  }
+  for (const pid of victims) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+  for (let i = 0; i < 50 && victims.some(isAlive); i++) await sleep(100);
 }
 
 /** A cluster made before the state file existed: complete if it has a control file and config. */

@@ -201,7 +201,7 @@ function keysOf(model: SchemaModel, objects: Existing[]): [string, string][] {
  * `grant on table users to app` → users.
  */
 export function ownersOfKey(key: string): string[] {
-  const match = /^(?:comment on |grant on |function body |materialized )?(?:extension|schema|enum|domain|sequence|type|table|column|constraint|index|trigger|policy|view|function) (.+)$/.exec(key);
+  const match = /^(?:comment on |grant on |materialized )?(?:extension|schema|enum|domain|sequence|type|table|column|constraint|index|trigger|policy|view|function body|function) (.+)$/.exec(key);
   if (!match) return [];
   const subject = match[1]!.replace(/ to [^ ]+$/, '');
   if (subject.includes('(')) return [subject.slice(0, subject.indexOf('('))];

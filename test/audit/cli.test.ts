@@ -36,7 +36,7 @@ describe('the audit-log command', () => {
     expect(lines[4]).toMatch(/^user_action_audit_logs_y\d{4}m\d{2}: created$/);
   });
 
-  it('verify: exit 0 for an intact chain, 1 and the broken row for a tampered one', async () => {
+  it('verify: exit 0 for an intact chain, 7 and the broken row for a tampered one', async () => {
     const { tenantId, events } = await tenantWithEvents(db.dataSource, 3);
     const intact = await auditLog(['verify', '--tenant', tenantId], db.settings.url);
     expect(intact).toMatchObject({ code: 0, stdout: `${tenantId}: intact\n` });
@@ -48,13 +48,13 @@ describe('the audit-log command', () => {
       ]),
     );
     const broken = await auditLog(['verify', '--all'], db.settings.url);
-    expect(broken.code).toBe(1);
+    expect(broken.code).toBe(7);
     expect(broken.stdout).toContain(`${tenantId}: BROKEN at sequence 2 (row ${events[1]!.id}): changed`);
   });
 
   it('verify: a tenant id that is not a uuid is refused before connecting', async () => {
     const result = await auditLog(['verify', '--tenant', 'acme'], db.settings.url);
-    expect(result.code).toBe(1);
+    expect(result.code).toBe(64);
     expect(result.stderr).toContain('expected a tenant id (uuid)');
   });
 });

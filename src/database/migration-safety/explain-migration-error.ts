@@ -72,6 +72,8 @@ export function objectOfFailure(error: unknown, statement: string): string | und
   if (fields.column && fields.table) return `column ${fields.table}.${fields.column}`;
   if (fields.table) return `table ${fields.table}`;
   if (fields.dataType) return `type ${fields.dataType}`;
+  const ofRelation = /column "([^"]+)" of relation "([^"]+)"/.exec(fields.message ?? '');
+  if (ofRelation) return `column ${ofRelation[2]}.${ofRelation[1]}`;
   const quoted = /(relation|type|function|index|constraint|column|trigger|policy|role|schema|extension|table) "([^"]+)"/.exec(fields.message ?? '');
   if (quoted) return `${quoted[1] === 'relation' ? 'relation' : quoted[1]} ${quoted[2]}`;
   const created = /\b(?:CREATE|ALTER|DROP|COMMENT ON)\s+(?:OR\s+REPLACE\s+)?(?:UNIQUE\s+)?(TABLE|INDEX|TYPE|FUNCTION|TRIGGER|POLICY|ROLE|EXTENSION|VIEW|SEQUENCE|COLUMN|SCHEMA)\s+(?:CONCURRENTLY\s+)?(?:IF\s+(?:NOT\s+)?EXISTS\s+)?([\w."]+)/i.exec(statement);

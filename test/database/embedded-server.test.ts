@@ -54,7 +54,8 @@ async function waitFor(condition: () => boolean, what: string, limitMs = 120_000
   }
 }
 
-describe('the embedded server', () => {
+// Embedded-only: it runs in the suite's embedded run; a DATABASE_URL run would only repeat it.
+(process.env.DATABASE_URL ? describe.skip : describe)('the embedded server', () => {
   const folders: string[] = [];
   afterAll(() => {
     for (const folder of folders) rmSync(folder, { recursive: true, force: true });

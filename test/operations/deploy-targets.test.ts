@@ -2,13 +2,15 @@ import { execFile } from 'node:child_process';
 import { chmodSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { EXIT } from '../../src/cli/exit-codes';
 import { embeddedDefaultRefusal } from '../../src/database/deploy-target';
 import { CliResult, PROJECT_ROOT, runSafetyCli, runTypeormCli } from '../support/cli';
+import { writeCompiledCopy } from '../support/compiled-copy';
 
-const execFileAsync = promisify(execFile);
 jest.setTimeout(600_000);
+
+/** Tests that start the embedded default run in the suite's embedded run; a DATABASE_URL run would only repeat them. */
+const onEmbeddedRun = process.env.DATABASE_URL ? it.skip : it;
 
 /** The environment of a developer's shell: none of the deploy signals, no opt-in. */
 const DEVELOPER = { CI: '', NODE_ENV: '', FOUNDATION_EMBEDDED: '' };
@@ -64,7 +66,7 @@ describe('deploy targets', () => {
     expect(readdirSync(pgdata)).toEqual([]);
   });
 
-  it("the README's first command works in development, and CI tooling opts in with FOUNDATION_EMBEDDED=1", async () => {
+  onEmbeddedRun("the README's first command works in development, and CI tooling opts in with FOUNDATION_EMBEDDED=1", async () => {
     const env = { ...DEVELOPER, FOUNDATION_PGDATA_DIR: pgdata };
     const first = await run('npm', ['run', '--silent', 'migration:run'], env);
     expect(first.code).toBe(EXIT.ok);
@@ -75,9 +77,7 @@ describe('deploy targets', () => {
 
   describe('the compiled path (dist/)', () => {
     const outDir = path.join(PROJECT_ROOT, 'dist', `.test-build-targets-${process.pid}`);
-    beforeAll(async () => {
-      await execFileAsync(path.join(PROJECT_ROOT, 'node_modules/.bin/tsc'), ['-p', 'tsconfig.build.json', '--outDir', outDir], { cwd: PROJECT_ROOT });
-    }, 300_000);
+    beforeAll(() => writeCompiledCopy(outDir));
     afterAll(() => rmSync(outDir, { recursive: true, force: true }));
 
     it('refuses the embedded default, in its own CLI and through `typeorm -d dist/ormconfig.js`', async () => {

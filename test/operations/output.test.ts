@@ -38,11 +38,8 @@ describe('command output', () => {
       expect(result.code).toBe(0);
       expect(result.stdout).not.toContain('query:');
       expect(lines(result.stdout).filter((line) => / has been executed successfully \(\d+ ms\)\.$/.test(line))).toHaveLength(db.dataSource.migrations.length);
-      await db.dataSource.query('DROP TABLE schema_migrations');
-      const baseline = await runSafetyCli(['baseline'], { DATABASE_URL: db.settings.url });
-      expect(baseline.code).toBe(EXIT.ok);
-      const noop = await runTypeormCli(['migration:run'], { DATABASE_URL: db.settings.url, FOUNDATION_VERBOSE: '1' });
-      expect(noop.stdout).toContain('query: ');
+      const show = await runTypeormCli(['migration:show'], { DATABASE_URL: db.settings.url, FOUNDATION_VERBOSE: '1' });
+      expect(show.stdout).toContain('query: ');
     });
   });
 

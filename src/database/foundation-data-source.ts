@@ -85,8 +85,10 @@ export class FoundationDataSource extends DataSource {
   }
 
   override setOptions(options: Partial<DataSourceOptions>): this {
-    // The TypeORM CLI's migration commands ask for ["query", "error", "schema"] logging.
-    if (options.logging !== undefined && options.logger === undefined) {
+    // The TypeORM CLI's migration commands ask for ["query", "error", "schema"] logging; any
+    // other logging an application asks for is left as asked.
+    const logging = options.logging;
+    if (Array.isArray(logging) && logging.includes('query') && logging.includes('schema') && options.logger === undefined) {
       return super.setOptions({ ...options, logger: new CommandLogger(this.migrationDurations) } as Partial<DataSourceOptions>);
     }
     return super.setOptions(options);

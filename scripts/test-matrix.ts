@@ -80,7 +80,9 @@ function runSuite(root: string, installDir: string | undefined, logFile: string)
   const log = createWriteStream(logFile);
   let output = '';
   return new Promise((resolve, reject) => {
-    const child = spawn(path.join(root, 'node_modules', '.bin', 'jest'), ['--ci'], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    // test/operations checks how commands connect, fail, exit and print: nothing there depends
+    // on the PostgreSQL version, and the main runs (embedded and DATABASE_URL) cover it.
+    const child = spawn(path.join(root, 'node_modules', '.bin', 'jest'), ['--ci', '--testPathIgnorePatterns', '/test/operations/'], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
     const collect = (chunk: Buffer) => {
       log.write(chunk);
       output += chunk.toString();

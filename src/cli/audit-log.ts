@@ -12,9 +12,10 @@
  *
  * Checkpoint store and keys: --store, --key, --public-key, or AUDIT_CHECKPOINT_STORE,
  * AUDIT_CHECKPOINT_KEY, AUDIT_CHECKPOINT_PUBLIC_KEYS (src/audit/checkpoints/checkpoint-config.ts).
- * Compiled: `node dist/src/cli/audit-log.js ...`. Exit codes: src/audit/exit-codes.ts.
+ * Compiled: `node dist/src/cli/audit-log.js ...`. Exit codes: src/audit/exit-codes.ts, which names
+ * the audit log's outcomes in the project's one table (src/cli/exit-codes.ts). Runs inside the
+ * project's one runner (src/cli/runner.ts).
  */
-import 'reflect-metadata';
 import { readFileSync } from 'node:fs';
 import { Command, InvalidArgumentError } from 'commander';
 import { EntityManager } from 'typeorm';
@@ -30,10 +31,8 @@ import {
 import { AUDIT_LOG_NAMES, AuditLogName } from '../audit/chain/chain-logs';
 import { AuditConfigError } from '../audit/checkpoints/checkpoint-config';
 import { AUDIT_EXIT } from '../audit/exit-codes';
-import { createDataSource } from '../database/create-data-source';
-import { DatabaseConfigError } from '../database/database-config-error';
-import { FoundationDataSource } from '../database/foundation-data-source';
 import { SYSTEM_AUDIT_STREAMS } from '../entities/enums';
+import { CommandFailure, foundationCommand, runCommand, runProgram } from './runner';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const out = (line: string) => console.log(line);
@@ -65,38 +64,37 @@ function parseMonths(value: string): number {
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
-/** Runs a command, on a database connection or none, and exits with its code (configuration problems: 2). */
-async function run(work: (manager: EntityManager | null) => Promise<number> | number, needsDatabase = true): Promise<void> {
-  let code: number = AUDIT_EXIT.failed;
-  let dataSource: FoundationDataSource | undefined;
-  try {
-    if (needsDatabase) {
-      dataSource = await createDataSource();
-      await dataSource.initialize();
+/**
+ * Runs a subcommand in the project's runner, on a database connection or none. The checkpoint
+ * configuration's problems (no key, an unreadable store) are configuration errors, exit 2;
+ * a usage mistake the options cannot express is exit 64.
+ */
+function run(command: string, work: (manager: EntityManager | null) => Promise<number> | number, needsDatabase = true): Promise<never> {
+  return runCommand({ command: `audit-log ${command}`, database: needsDatabase }, async (dataSource) => {
+    try {
+      return await work(needsDatabase ? dataSource.manager : null);
+    } catch (error) {
+      if (error instanceof AuditConfigError) throw new CommandFailure(`audit-log: ${error.message}`, AUDIT_EXIT.configuration);
+      if (error instanceof UsageError) throw new CommandFailure(`audit-log: ${error.message}`, AUDIT_EXIT.usage);
+      throw error;
     }
-    code = await work(dataSource ? dataSource.manager : null);
-  } catch (error) {
-    const configuration = error instanceof DatabaseConfigError || error instanceof AuditConfigError;
-    process.stderr.write(`audit-log: ${error instanceof Error ? error.message : String(error)}\n`);
-    code = configuration ? AUDIT_EXIT.configuration : AUDIT_EXIT.failed;
-  } finally {
-    if (dataSource?.isInitialized) await dataSource.destroy();
-  }
-  process.exitCode = code;
+  });
 }
+
+class UsageError extends Error {}
 
 const withStore = (command: Command) =>
   command
     .option('--store <dir>', 'checkpoint store directory (AUDIT_CHECKPOINT_STORE)')
     .option('--public-key <pem>', 'a trusted public key file or folder of *.pub.pem (AUDIT_CHECKPOINT_PUBLIC_KEYS); repeatable', collect, []);
 
-const program = new Command('audit-log').description('Upkeep and evidence of the HIPAA audit logs: partitions, signed checkpoints, verification, proofs, retention.');
+const program = foundationCommand('audit-log', 'Upkeep and evidence of the HIPAA audit logs: partitions, signed checkpoints, verification, proofs, retention.');
 
 program
   .command('partitions')
   .description("create both logs' partitions for the current month and the coming months (idempotent)")
   .option('--months-ahead <n>', 'months after the current one', parseMonths, 3)
-  .action((options: { monthsAhead: number }) => run((manager) => partitionsCommand(manager!, options.monthsAhead, out)));
+  .action((options: { monthsAhead: number }) => run('partitions', (manager) => partitionsCommand(manager!, options.monthsAhead, out)));
 
 withStore(
   program
@@ -105,7 +103,7 @@ withStore(
     .option('--key <pem>', 'private signing key, Ed25519 or P-256 (AUDIT_CHECKPOINT_KEY); default: the development key')
     .option('--json', 'print the run as JSON'),
 ).action((options: { store?: string; key?: string; publicKey: string[]; json?: boolean }) =>
-  run((manager) => checkpointCommand(manager!, { store: options.store, key: options.key, publicKeys: options.publicKey, json: Boolean(options.json) }, out)),
+  run('checkpoint', (manager) => checkpointCommand(manager!, { store: options.store, key: options.key, publicKeys: options.publicKey, json: Boolean(options.json) }, out)),
 );
 
 withStore(
@@ -120,9 +118,9 @@ withStore(
     .option('--without-checkpoints', "check the chains against themselves only (misses a consistent rewrite by the tables' owner)"),
 ).action(
   (options: { all?: boolean; tenant?: string[]; stream?: string[]; log?: AuditLogName; json?: boolean; withoutCheckpoints?: boolean; store?: string; publicKey: string[] }) =>
-    run((manager) => {
+    run('verify', (manager) => {
       const chosen = [options.all, options.tenant, options.stream].filter(Boolean).length;
-      if (chosen !== 1) throw new Error('verify needs exactly one of --all, --tenant <uuid> or --stream <name>');
+      if (chosen !== 1) throw new UsageError('verify needs exactly one of --all, --tenant <uuid> or --stream <name>');
       const logs: AuditLogName[] = options.tenant ? ['user_action'] : options.stream ? ['system'] : options.log ? [options.log] : [...AUDIT_LOG_NAMES];
       return verifyCommand(
         manager!,
@@ -148,8 +146,8 @@ withStore(
     .requiredOption('--event <uuid>', 'the event id', parseOneUuid)
     .option('--out <file>', 'write the proof to a new file instead of printing it'),
 ).action((options: { tenant?: string; stream?: string; event: string; out?: string; store?: string; publicKey: string[] }) =>
-  run((manager) => {
-    if (!options.tenant === !options.stream) throw new Error('prove needs exactly one of --tenant <uuid> or --stream <name>');
+  run('prove', (manager) => {
+    if (!options.tenant === !options.stream) throw new UsageError('prove needs exactly one of --tenant <uuid> or --stream <name>');
     const log: AuditLogName = options.tenant ? 'user_action' : 'system';
     return proveCommand(manager!, { log, chain: (options.tenant ?? options.stream)!, eventId: options.event, outFile: options.out, store: options.store, publicKeys: options.publicKey }, out);
   }),
@@ -159,20 +157,17 @@ program
   .command('verify-proof <file>')
   .description('check an inclusion proof with the trusted public keys only (no database)')
   .option('--public-key <pem>', 'a trusted public key file or folder of *.pub.pem; repeatable', collect, [])
-  .action((file: string, options: { publicKey: string[] }) => run(() => verifyProofCommand(readFileSync(file, 'utf8'), { publicKeys: options.publicKey }, out), false));
+  .action((file: string, options: { publicKey: string[] }) => run('verify-proof', () => verifyProofCommand(readFileSync(file, 'utf8'), { publicKeys: options.publicKey }, out), false));
 
 program
   .command('drop-expired')
   .description('retention: drop whole monthly partitions of both logs that ended before now() - retention')
   .option('--retention <interval>', 'PostgreSQL interval, at least 6 years', '6 years')
-  .action((options: { retention: string }) => run((manager) => retentionCommand(manager!, options.retention, out)));
+  .action((options: { retention: string }) => run('drop-expired', (manager) => retentionCommand(manager!, options.retention, out)));
 
 program
   .command('guard-sql')
   .description('print the audit DDL guard script a superuser runs (psql -v ON_ERROR_STOP=1 -f)')
-  .action(() => run(() => guardSqlCommand(out), false));
+  .action(() => run('guard-sql', () => guardSqlCommand(out), false));
 
-program.parseAsync().catch((error: unknown) => {
-  process.stderr.write(`audit-log: ${error instanceof Error ? error.message : String(error)}\n`);
-  process.exitCode = AUDIT_EXIT.failed;
-});
+runProgram(program);

@@ -1,78 +1,37 @@
 #!/usr/bin/env node
 /**
- * The deploy-safety commands that TypeORM's CLI has no equivalent for:
- *   status [--json]                 applied and pending migrations; the exit code is a deploy gate
- *   plan                            the SQL migration:run would send, without sending it
- *   revert [--to <name>|--count N]  reverts several migrations, each in its own transaction
- *   repair <name>                   re-records a reviewed migration's checksum
+ * The migration commands, with the deploy safety of src/database/migration-safety:
+ *   run [--fake]                     apply pending migrations (progress line per migration)
+ *   status [--json]                  applied and pending migrations; the exit code is a deploy gate
+ *   plan [--out file] [--json]       the SQL migration:run would send, without sending it
+ *   revert [--to <name>|--count N] [--allow-data-loss] [--json]
+ *   repair <name>                    re-records a reviewed migration's checksum
+ *   baseline                         records an identical existing schema as applied
  * `npm run migration:<command>` runs them through ts-node; deploys run the compiled
- * `node dist/src/cli/migrations.js <command>`. Exit codes are listed in the README.
+ * `node dist/src/cli/migrations.js <command>`. Exit codes: src/cli/exit-codes.ts and
+ * docs/operations.md.
  */
-import 'reflect-metadata';
 import { writeFileSync } from 'node:fs';
-import { Command, InvalidArgumentError } from 'commander';
+import { InvalidArgumentError } from 'commander';
 import { DataSource } from 'typeorm';
-import { DatabaseConfigError } from '../database/database-config-error';
+import { CommandLogger } from '../database/command-logger';
+import { FoundationDataSource } from '../database/foundation-data-source';
 import {
+  ALLOW_DATA_LOSS_FLAG,
+  baselineMigrations,
   buildMigrationPlan,
-  EXIT,
-  MigrationSafetyError,
+  MigrationFailedError,
   migrationStatus,
   readSafetySettings,
   repairChecksum,
   revertMigrationsSafely,
+  runMigrationsSafely,
 } from '../database/migration-safety';
-import { loadDataSource } from './load-data-source';
+import { EXIT } from './exit-codes';
 import { formatStatus } from './print-status';
+import { CommandFailure, foundationCommand, runCommand, runProgram } from './runner';
 
 const say = (line: string) => process.stderr.write(`${line}\n`);
-
-/** Opens the DataSource, runs the command, closes it, and ends the process with the command's code. */
-async function withDataSource(file: string | undefined, work: (dataSource: DataSource) => Promise<number>): Promise<never> {
-  let code: number = EXIT.failed;
-  let dataSource: DataSource | undefined;
-  try {
-    dataSource = await loadDataSource(file);
-    await connect(dataSource);
-    code = await work(dataSource);
-  } catch (error) {
-    code = report(error);
-  } finally {
-    try {
-      await dataSource?.destroy();
-    } catch (error) {
-      say(`While closing the connection: ${(error as Error).message}`);
-    }
-  }
-  process.exit(code);
-}
-
-/**
- * Initialises the DataSource; any failure to do so is a connection or configuration problem
- * (exit code 2). The project's DataSource already words it as one line; a plain one from
- * `-d <file>` does not, so its error is wrapped here.
- */
-async function connect(dataSource: DataSource): Promise<void> {
-  try {
-    await dataSource.initialize();
-  } catch (error) {
-    if (error instanceof DatabaseConfigError) throw error;
-    throw new DatabaseConfigError(`Cannot connect with the DataSource: ${(error as Error).message}`);
-  }
-}
-
-function report(error: unknown): number {
-  if (error instanceof DatabaseConfigError) {
-    say(error.message);
-    return EXIT.connection;
-  }
-  if (error instanceof MigrationSafetyError) {
-    say(error.message);
-    return error.exitCode;
-  }
-  say(error instanceof Error ? (error.stack ?? error.message) : String(error));
-  return EXIT.failed;
-}
 
 function positiveInteger(value: string): number {
   const parsed = Number(value);
@@ -80,16 +39,37 @@ function positiveInteger(value: string): number {
   return parsed;
 }
 
-const program = new Command('migrations')
-  .description('Deploy-safety commands for foundation-db migrations (see README, Deploy safety)')
+const program = foundationCommand('migrations', 'Migration commands with deploy safety (see docs/operations.md)')
   .option('-d, --dataSource <file>', 'file exporting the DataSource (default: the project DataSource, as ormconfig.ts)');
+
+const on = (command: string, work: (dataSource: DataSource) => Promise<number | void>) =>
+  runCommand({ command: `migration:${command}`, dataSourceFile: program.opts().dataSource }, work);
+
+program
+  .command('run')
+  .description('apply every pending migration, each in its own transaction, under the migration lock')
+  .option('--fake', 'record the pending migrations as applied without running them (TypeORM --fake)')
+  .action((options: { fake?: boolean }) =>
+    on('run', async (dataSource) => {
+      const durations = (dataSource as FoundationDataSource).migrationDurations ?? new Map<string, number>();
+      // The same quiet logger the TypeORM CLI gets: a progress line per migration.
+      dataSource.setOptions({ logger: new CommandLogger(durations) });
+      await runMigrationsSafely(
+        dataSource,
+        { transaction: dataSource.options.migrationsTransactionMode ?? 'each', fake: options.fake ?? false },
+        readSafetySettings(),
+        say,
+        durations,
+      );
+    }),
+  );
 
 program
   .command('status')
   .description('list applied and pending migrations; exit 0 only when up to date')
   .option('--json', 'print JSON for machines')
   .action((options: { json?: boolean }) =>
-    withDataSource(program.opts().dataSource, async (dataSource) => {
+    on('status', async (dataSource) => {
       const status = await migrationStatus(dataSource);
       process.stdout.write(options.json ? `${JSON.stringify(status, null, 2)}\n` : formatStatus(status));
       return status.exitCode;
@@ -100,13 +80,14 @@ program
   .command('plan')
   .description('print the SQL of every pending migration, in order, as a psql script; applies nothing')
   .option('-o, --out <file>', 'write the script to this file instead of stdout (npm prints its own lines on stdout)')
-  .action((options: { out?: string }) =>
-    withDataSource(program.opts().dataSource, async (dataSource) => {
+  .option('--json', 'print {"pending": [...], "sql": "..."} as JSON instead of the script')
+  .action((options: { out?: string; json?: boolean }) =>
+    on('plan', async (dataSource) => {
       const plan = await buildMigrationPlan(dataSource, readSafetySettings());
       if (options.out) writeFileSync(options.out, plan.sql);
-      else process.stdout.write(plan.sql);
+      if (options.json) process.stdout.write(`${JSON.stringify({ pending: plan.pending, sql: plan.sql }, null, 2)}\n`);
+      else if (!options.out) process.stdout.write(plan.sql);
       say(`${plan.pending.length} pending migration(s) in the plan.`);
-      return EXIT.ok;
     }),
   );
 
@@ -116,27 +97,39 @@ program
   .option('--to <name>', 'revert every migration applied after this one (it stays applied)')
   .option('--count <n>', 'revert the latest N migrations', positiveInteger)
   .option('--fake', 'only remove the bookkeeping rows, without running down')
-  .action((options: { to?: string; count?: number; fake?: boolean }) =>
-    withDataSource(program.opts().dataSource, async (dataSource) => {
-      if (options.to !== undefined && options.count !== undefined) {
-        throw new MigrationSafetyError('Give --to or --count, not both', EXIT.failed);
-      }
+  .option(ALLOW_DATA_LOSS_FLAG, 'revert even when a down drops a table or column holding rows')
+  .option('--json', 'print the outcome as JSON')
+  .action((options: { to?: string; count?: number; fake?: boolean; allowDataLoss?: boolean; json?: boolean }) =>
+    on('revert', async (dataSource) => {
+      if (options.to !== undefined && options.count !== undefined) throw new CommandFailure('Give --to or --count, not both', EXIT.usage);
       const result = await revertMigrationsSafely(dataSource, options, readSafetySettings(), say);
-      if (result.reverted.length === 0 && !result.failed) {
+      const failure = result.failed && {
+        name: result.failed.name,
+        rolledBack: result.failed.rolledBack,
+        reason: result.failed.error instanceof MigrationFailedError ? result.failed.error.reason : (result.failed.error as Error)?.message ?? String(result.failed.error),
+        statement: result.failed.error instanceof MigrationFailedError ? result.failed.error.statement ?? null : null,
+        object: result.failed.error instanceof MigrationFailedError ? result.failed.error.object ?? null : null,
+      };
+      if (options.json) {
+        process.stdout.write(`${JSON.stringify({ reverted: result.reverted, failed: failure ?? null, notReverted: result.notReverted }, null, 2)}\n`);
+        return failure ? EXIT.failed : EXIT.ok;
+      }
+      if (result.reverted.length === 0 && !failure) {
         process.stdout.write('Nothing to revert.\n');
         return EXIT.ok;
       }
       const lines = [`Reverted (${result.reverted.length}): ${result.reverted.join(', ') || 'none'}`];
-      if (result.failed) {
-        const reason = result.failed.error instanceof Error ? result.failed.error.message : String(result.failed.error);
-        const state = result.failed.rolledBack
+      if (failure) {
+        const state = failure.rolledBack
           ? 'rolled back, still applied'
           : 'ran without a transaction: part of its down may have run; it is still recorded as applied';
-        lines.push(`Failed: ${result.failed.name} (${state}): ${reason}`);
+        lines.push(`Failed: ${failure.name} (${state}): ${failure.reason}`);
+        if (failure.statement) lines.push(`  statement: ${failure.statement}`);
+        if (failure.object) lines.push(`  object:    ${failure.object}`);
         lines.push(`Not reverted (${result.notReverted.length}): ${result.notReverted.join(', ') || 'none'}`);
       }
       process.stdout.write(`${lines.join('\n')}\n`);
-      return result.failed ? EXIT.failed : EXIT.ok;
+      return failure ? EXIT.failed : EXIT.ok;
     }),
   );
 
@@ -145,11 +138,24 @@ program
   .description("re-record an applied migration's checksum from its current code, after review")
   .argument('<name>', 'migration name, as in the migrations table')
   .action((name: string) =>
-    withDataSource(program.opts().dataSource, async (dataSource) => {
+    on('repair', async (dataSource) => {
       const result = await repairChecksum(dataSource, name, readSafetySettings(), say);
       process.stdout.write(`Re-recorded the checksum of ${result.name}: ${result.previous ?? 'none'} -> ${result.recorded}\n`);
-      return EXIT.ok;
     }),
   );
 
-program.parseAsync(process.argv).catch((error: unknown) => process.exit(report(error)));
+program
+  .command('baseline')
+  .description('record every pending migration as applied, without running it, when the schema is identical to what they make')
+  .action(() =>
+    on('baseline', async (dataSource) => {
+      const result = await baselineMigrations(dataSource, readSafetySettings(), say);
+      process.stdout.write(
+        result.recorded.length === 0
+          ? 'Nothing to baseline: no migration is pending.\n'
+          : `Recorded as applied (${result.recorded.length}), the schema being identical to what they make: ${result.recorded.join(', ')}\n`,
+      );
+    }),
+  );
+
+runProgram(program);

@@ -9,16 +9,18 @@
  * role) on DATABASE_URL or the embedded server; the key-encryption keys come from
  * FOUNDATION_PHI_KEK_MODULE (a KMS adapter) or, in development, FOUNDATION_PHI_KEY_DIR.
  *
- * `rotate` is killable: Ctrl-C (or SIGTERM) stops after the current batch, a SIGKILL loses at
- * most the batch in flight, and running it again resumes. Exit codes: 0 done; 1 failed; 2 bad
- * configuration; 3 interrupted (run again to resume); 4 another rotation of the tenant runs.
+ * `rotate` is killable: Ctrl-C, SIGTERM or SIGKILL end it at once, the batch in flight is rolled
+ * back by the server, and running it again resumes. Exit codes are the project's one table
+ * (src/cli/exit-codes.ts): 2 a key configuration that cannot work; 10 another rotation of the
+ * tenant is running; 130/143 interrupted (run again to resume); 64 bad arguments.
  */
-import 'reflect-metadata';
-import { Command, InvalidArgumentError } from 'commander';
-import { listTenants, phiKeyringFromEnvironment, rotateTenantKey, RotationInProgressError, shredTenant } from '../phi';
+import { InvalidArgumentError } from 'commander';
+import { DataSource } from 'typeorm';
+import { listTenants, phiKeyringFromEnvironment, PhiKeyring, rotateTenantKey, RotationInProgressError, shredTenant } from '../phi';
 import { PhiConfigurationError, PhiError } from '../phi/errors';
-import { abortOnSignals, progressBar } from './progress-bar';
-import { CommandFailure, runWithDatabase } from './run-cli';
+import { EXIT } from './exit-codes';
+import { progressBar } from './progress-bar';
+import { CommandFailure, foundationCommand, runCommand, runProgram } from './runner';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const say = (line: string) => process.stderr.write(`${line}\n`);
@@ -26,7 +28,7 @@ const say = (line: string) => process.stderr.write(`${line}\n`);
 /** Runs a command's work; the PHI module's own errors end it with their message, not a stack trace. */
 function withPhiErrors<T>(work: () => Promise<T>): Promise<T> {
   return work().catch((error: unknown) => {
-    if (error instanceof PhiError) throw new CommandFailure(error.message, 1);
+    if (error instanceof PhiError) throw new CommandFailure(error.message, EXIT.failed);
     throw error;
   });
 }
@@ -45,29 +47,38 @@ function parseCount(min: number, max: number) {
 }
 
 /**
- * The keyring from the environment, checked before connecting to anything: a configuration
- * that cannot work (production without a KMS adapter) ends the command with exit code 2.
+ * Runs a subcommand with the keyring from the environment, checked before connecting to
+ * anything: a configuration that cannot work (production without a KMS adapter) ends the
+ * command with exit code 2 and the reason.
  */
-function keyring() {
-  try {
-    return phiKeyringFromEnvironment(process.env, {
-      onKeyEvent: (event) => void say(`key event: ${event.kind} tenant ${event.tenantId}`),
-    });
-  } catch (error) {
-    if (!(error instanceof PhiConfigurationError)) throw error;
-    say(error.message);
-    process.exit(2);
-  }
+function withKeyring(command: string, work: (dataSource: DataSource, keyring: PhiKeyring) => Promise<number | void>): Promise<never> {
+  let keyring: PhiKeyring | undefined;
+  return runCommand(
+    {
+      command: `phi:keys ${command}`,
+      prepare: () => {
+        try {
+          keyring = phiKeyringFromEnvironment(process.env, {
+            onKeyEvent: (event) => void say(`key event: ${event.kind} tenant ${event.tenantId}`),
+          });
+        } catch (error) {
+          if (error instanceof PhiConfigurationError) throw new CommandFailure(error.message, EXIT.configuration);
+          throw error;
+        }
+      },
+    },
+    (dataSource) => withPhiErrors(() => work(dataSource, keyring!)),
+  );
 }
 
-const program = new Command('phi:keys').description('Key operations of field-level encryption: status, rotation, crypto-shredding.');
+const program = foundationCommand('phi:keys', 'Key operations of field-level encryption: status, rotation, crypto-shredding.');
 
 program
   .command('status')
   .description("every tenant's data key versions and their states")
   .option('--tenant <uuid>', 'only this tenant', parseUuid)
   .action((options: { tenant?: string }) =>
-    runWithDatabase(async (dataSource) => {
+    runCommand({ command: 'phi:keys status' }, async (dataSource) => {
       const rows: { tenant: string; key_version: number; state: string; kek_id: string; created_at: Date; retired_at: Date | null; destroyed_at: Date | null }[] =
         await dataSource.query(
           `SELECT subject_tenant_id AS tenant, key_version, state::text AS state, kek_id, created_at, retired_at, destroyed_at
@@ -90,9 +101,8 @@ program
   .option('--batch-size <rows>', 'rows per transaction', parseCount(1, 10_000), 500)
   .option('--pause <ms>', 'pause between batches, to spare a busy primary', parseCount(0, 60_000), 0)
   .action((options: { tenant?: string; all?: boolean; batchSize: number; pause: number }) => {
-    const ring = keyring();
-    return runWithDatabase((dataSource) => withPhiErrors(async () => {
-      if (Boolean(options.tenant) === Boolean(options.all)) throw new CommandFailure('phi:keys rotate: give --tenant <uuid> or --all', 1);
+    if (Boolean(options.tenant) === Boolean(options.all)) program.error('phi:keys rotate: give --tenant <uuid> or --all');
+    return withKeyring('rotate', async (dataSource, ring) => {
       let tenants = options.tenant ? [options.tenant] : await listTenants(dataSource);
       if (options.all) {
         const withKeys: { tenant: string }[] = await dataSource.query(
@@ -101,14 +111,12 @@ program
         const keyed = new Set(withKeys.map((row) => row.tenant));
         tenants = tenants.filter((tenant) => keyed.has(tenant));
       }
-      const signal = abortOnSignals(say);
       for (const tenant of tenants) {
         const bars = new Map<string, ReturnType<typeof progressBar>>();
         try {
           const report = await rotateTenantKey(dataSource, ring, tenant, {
             batchSize: options.batchSize,
             pauseMs: options.pause,
-            signal,
             onProgress: (progress) => {
               let bar = bars.get(progress.table);
               if (!bar) bars.set(progress.table, (bar = progressBar(`${tenant.slice(0, 8)} ${progress.table}`)));
@@ -116,22 +124,18 @@ program
             },
           });
           for (const bar of bars.values()) bar.stop();
-          if (!report.completed) {
-            say(`tenant ${tenant}: interrupted on the way to key v${report.toVersion} (${report.reencrypted} value(s) re-encrypted); run rotate again to resume`);
-            return 3;
-          }
           say(
             `tenant ${tenant}: ${report.resumed ? 'resumed, ' : ''}now on key v${report.toVersion}; ${report.reencrypted} value(s) re-encrypted; retired ${report.retiredVersions.map((v) => `v${v}`).join(', ') || 'nothing'}`,
           );
         } catch (error) {
           for (const bar of bars.values()) bar.stop();
-          if (error instanceof RotationInProgressError) throw new CommandFailure(error.message, 4);
+          if (error instanceof RotationInProgressError) throw new CommandFailure(error.message, EXIT.busy);
           throw error;
         }
       }
       if (tenants.length === 0) say('no tenant has a data key: nothing to rotate');
-      return 0;
-    }));
+      return EXIT.ok;
+    });
   });
 
 program
@@ -140,17 +144,13 @@ program
   .requiredOption('--tenant <uuid>', 'the tenant to offboard', parseUuid)
   .requiredOption('--confirm <uuid>', 'the same tenant id again: this cannot be undone', parseUuid)
   .action((options: { tenant: string; confirm: string }) => {
-    const ring = keyring();
-    return runWithDatabase((dataSource) => withPhiErrors(async () => {
-      if (options.tenant !== options.confirm) throw new CommandFailure('phi:keys shred: --confirm must repeat the --tenant id exactly', 1);
+    if (options.tenant !== options.confirm) program.error('phi:keys shred: --confirm must repeat the --tenant id exactly');
+    return withKeyring('shred', async (dataSource, ring) => {
       const report = await shredTenant(dataSource, ring, options.tenant);
       say(
         `tenant ${report.tenantId}: key-encryption key ${report.kekId ?? '(none recorded)'} destroyed; data key version(s) ${report.destroyedVersions.map((v) => `v${v}`).join(', ') || '(already destroyed)'} erased`,
       );
-    }));
+    });
   });
 
-program.parseAsync().catch((error: unknown) => {
-  say((error as Error).message);
-  process.exit(1);
-});
+runProgram(program);

@@ -2,6 +2,7 @@ import { MigrationStatus } from '../database/migration-safety';
 
 const STATE_TEXT: Record<MigrationStatus['applied'][number]['checksum'], string> = {
   ok: 'checksum ok',
+  legacy: 'checksum ok (up-only format of this code; upgraded to up and down by the next run)',
   unrecorded: 'no checksum yet (recorded by the next run)',
   mismatch: 'CHECKSUM MISMATCH: edited after it was applied',
   unknown: 'NOT IN THE CODE: applied by another version',

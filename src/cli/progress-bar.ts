@@ -25,16 +25,3 @@ export function progressBar(label: string): { update(value: number, total: numbe
     },
   };
 }
-
-/** An AbortSignal raised by SIGINT or SIGTERM: the command finishes its current batch, then stops. */
-export function abortOnSignals(say: (line: string) => void): AbortSignal {
-  const controller = new AbortController();
-  const stop = (signal: string) => {
-    if (controller.signal.aborted) return;
-    say(`${signal}: stopping after the current batch (run the command again to continue)`);
-    controller.abort();
-  };
-  process.once('SIGINT', () => stop('SIGINT'));
-  process.once('SIGTERM', () => stop('SIGTERM'));
-  return controller.signal;
-}

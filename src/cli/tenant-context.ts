@@ -13,17 +13,18 @@
  *
  * `harden` prints the statements that close the side channels the schema cannot (database and
  * pg_catalog privileges) and which of them are in effect; `--apply` runs those the connected role
- * may run. Exit codes: 0 done (harden: every step in effect); 1 failed; 3 (harden) a step is
- * still open and needs a superuser or the database owner.
+ * may run. Exit codes are the project's one table (src/cli/exit-codes.ts): `harden` exits 0 when
+ * every step is in effect and 7 while a step is still open (it needs a superuser or the database
+ * owner).
  */
-import 'reflect-metadata';
-import { Command } from 'commander';
+
 import { TenantContextKey, resolveTenantContextKey } from '../database/tenant-context/context-key';
 import { HardeningOptions, hardeningScript, inspectHardening } from '../database/tenant-context/database-hardening';
 import { installTenantContextKey, listTenantContextKeys, retireTenantContextKey } from '../database/tenant-context/key-store';
-import { CommandFailure, runWithDatabase } from './run-cli';
+import { EXIT } from './exit-codes';
+import { CommandFailure, foundationCommand, runCommand, runProgram } from './runner';
 
-const program = new Command('tenant-context').description('Tenant-context keys and database hardening (docs/tenancy.md).');
+const program = foundationCommand('tenant-context', 'Tenant-context keys and database hardening (docs/tenancy.md).');
 
 program
   .command('generate-key')
@@ -38,7 +39,7 @@ program
   .command('install-key')
   .description("install the application's key (FOUNDATION_TENANT_CONTEXT_KEY, or the development key) in the database")
   .action(() =>
-    runWithDatabase(async (dataSource) => {
+    runCommand({ command: 'tenant-context install-key' }, async (dataSource) => {
       const key = resolveTenantContextKey();
       const added = await installTenantContextKey(dataSource, key);
       process.stdout.write(`tenant-context key ${key.id}: ${added ? 'installed' : 'already installed'}\n`);
@@ -49,7 +50,7 @@ program
   .command('list-keys')
   .description('ids and install times of the keys the database accepts')
   .action(() =>
-    runWithDatabase(async (dataSource) => {
+    runCommand({ command: 'tenant-context list-keys' }, async (dataSource) => {
       for (const { keyId, createdAt } of await listTenantContextKeys(dataSource)) {
         process.stdout.write(`${keyId}  installed ${createdAt.toISOString()}\n`);
       }
@@ -60,7 +61,7 @@ program
   .command('retire-key <id>')
   .description('remove a key: proofs signed with it are refused from now on')
   .action((id: string) =>
-    runWithDatabase(async (dataSource) => {
+    runCommand({ command: 'tenant-context retire-key' }, async (dataSource) => {
       if (!(await retireTenantContextKey(dataSource, id))) throw new CommandFailure(`tenant-context key ${id} is not installed`);
       process.stdout.write(`tenant-context key ${id}: retired\n`);
     }),
@@ -73,7 +74,7 @@ program
   .option('--migrator <role>', 'the role that runs migrations (keeps the deploy lock); default: the owner of the tenants table')
   .option('--app-login <role>', "the application's login: pin its search_path and keep bind parameters out of logs")
   .action((options: { apply?: boolean; migrator?: string; appLogin?: string }) =>
-    runWithDatabase(async (dataSource) => {
+    runCommand({ command: 'tenant-context harden' }, async (dataSource) => {
       const [facts] = await dataSource.query(
         `SELECT current_database() AS database,
                 (SELECT relowner::regrole::text FROM pg_class WHERE oid = to_regclass('tenants')) AS schema_owner,
@@ -99,11 +100,8 @@ program
         if (state.startsWith('open')) open++;
         process.stdout.write(`-- ${step.name}: ${state}\n`);
       }
-      if (open > 0) throw new CommandFailure(`harden: ${open} step(s) still open (run the statements above as the role named)`, 3);
+      if (open > 0) throw new CommandFailure(`harden: ${open} step(s) still open (run the statements above as the role named)`, EXIT.checkFailed);
     }),
   );
 
-program.parseAsync().catch((error: unknown) => {
-  process.stderr.write(`${(error as Error).message}\n`);
-  process.exit(1);
-});
+runProgram(program);

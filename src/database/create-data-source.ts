@@ -1,5 +1,6 @@
 import { buildDataSourceOptions } from './data-source-options';
 import { parseDatabaseUrl } from './connection-settings';
+import { assertEmbeddedDefaultAllowed } from './deploy-target';
 import { startEmbeddedServer } from './embedded-server';
 import { FoundationDataSource } from './foundation-data-source';
 
@@ -10,14 +11,16 @@ export const EMBEDDED_DATABASE = 'foundation';
  * The project's DataSource, not yet initialised.
  * - `DATABASE_URL` set: that server.
  * - unset: an embedded PostgreSQL (data under `.pgdata/`, or FOUNDATION_PGDATA_DIR, kept between
- *   runs) on a free local port, stopped again when the DataSource is destroyed.
+ *   runs) on a free local port, shared by the commands running at the same time and stopped by
+ *   the last of them; refused on deploy paths (deploy-target.ts) unless FOUNDATION_EMBEDDED=1.
  */
 export async function createDataSource(env: NodeJS.ProcessEnv = process.env): Promise<FoundationDataSource> {
   const url = env.DATABASE_URL?.trim();
   if (url) {
-    const settings = parseDatabaseUrl(url);
+    const settings = parseDatabaseUrl(url, env);
     return new FoundationDataSource(buildDataSourceOptions(settings), settings);
   }
+  assertEmbeddedDefaultAllowed(env);
   const server = await startEmbeddedServer({
     name: 'dev',
     database: EMBEDDED_DATABASE,

@@ -1,7 +1,8 @@
 import path from 'node:path';
 import { DataSourceOptions } from 'typeorm';
 import { ENTITIES } from '../entities';
-import { ConnectionSettings } from './connection-settings';
+import { ConnectionSettings, DEFAULT_CONNECT_TIMEOUT_MS } from './connection-settings';
+import { clientWithConnectTimeout } from './connect-timeout-client';
 import { FoundationNamingStrategy } from './naming-strategy';
 
 /** Name of TypeORM's migration bookkeeping table. */
@@ -19,6 +20,9 @@ export function buildDataSourceOptions(settings: ConnectionSettings): DataSource
     type: 'postgres',
     url: settings.url,
     applicationName: 'foundation-db',
+    // pg waits forever by default for a server that accepts and never answers. Not through
+    // connectTimeoutMS, which would also limit waiting for a free pooled connection.
+    extra: { Client: clientWithConnectTimeout(settings.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS) },
     entities: ENTITIES,
     migrations: [MIGRATIONS_GLOB],
     migrationsTableName: MIGRATIONS_TABLE,

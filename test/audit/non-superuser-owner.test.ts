@@ -248,7 +248,7 @@ describe('audit log upkeep and evidence with an owner that is not a superuser', 
     writeFileSync(keyFile, signer.publicKeyPem);
     try {
       const result = await runProjectCli('audit-log', ['verify', '--all', '--json', '--store', storeDir, '--public-key', keyFile], { DATABASE_URL: owner.settings.url });
-      expect(result).toMatchObject({ code: 10, stderr: '' });
+      expect(result).toMatchObject({ code: 7, stderr: '' });
       const report = JSON.parse(result.stdout) as { intact: boolean; chains: { chain: string; intact: boolean }[] };
       expect(report.intact).toBe(false);
       expect(report.chains.filter((c) => !c.intact).map((c) => c.chain)).toEqual(expect.arrayContaining(victims));

@@ -36,11 +36,11 @@ describe('the CLI DataSource (ormconfig.ts)', () => {
     afterAll(() => rmSync(pgdata, { recursive: true, force: true }));
 
     it('is created on first use, migrated, reused, and stopped after each command', async () => {
-      const first = await runTypeormCli(['migration:run'], { FOUNDATION_PGDATA_DIR: pgdata });
+      const first = await runTypeormCli(['migration:run'], { FOUNDATION_PGDATA_DIR: pgdata, FOUNDATION_EMBEDDED: '1' });
       expect(first.code).toBe(0);
       expect(first.stdout).toContain('Migration CreateFacilityStaff1754250024000 has been executed successfully');
 
-      const second = await runTypeormCli(['migration:run'], { FOUNDATION_PGDATA_DIR: pgdata });
+      const second = await runTypeormCli(['migration:run'], { FOUNDATION_PGDATA_DIR: pgdata, FOUNDATION_EMBEDDED: '1' });
       expect(second.code).toBe(0);
       expect(second.stdout).toContain('No migrations are pending');
 
@@ -55,13 +55,13 @@ describe('the CLI DataSource (ormconfig.ts)', () => {
       const broken = mkdtempSync(path.join(os.tmpdir(), 'foundation-pgdata-broken-'));
       chmodSync(broken, 0o755);
       try {
-        const first = await runTypeormCli(['migration:show'], { FOUNDATION_PGDATA_DIR: broken });
+        const first = await runTypeormCli(['migration:show'], { FOUNDATION_PGDATA_DIR: broken, FOUNDATION_EMBEDDED: '1' });
         expect(first.code).toBe(0);
         const cluster = readdirSync(broken).find((name) => /^pg\d+-dev$/.test(name))!;
         // A cluster from an unknown major version: the postmaster refuses to start.
         writeFileSync(path.join(broken, cluster, 'PG_VERSION'), '99\n');
 
-        const result = await runTypeormCli(['migration:show'], { FOUNDATION_PGDATA_DIR: broken });
+        const result = await runTypeormCli(['migration:show'], { FOUNDATION_PGDATA_DIR: broken, FOUNDATION_EMBEDDED: '1' });
         expect(result.code).not.toBe(0);
         const errorLines = result.stderr.split('\n').filter((line) => line.trim() !== '');
         expect(errorLines).toEqual([expect.stringContaining(`failed to start`)]);

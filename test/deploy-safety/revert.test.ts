@@ -69,6 +69,9 @@ describe('revert several migrations', () => {
 
   it('reports a failing down that ran without a transaction as possibly half done, not as rolled back', async () => {
     const failingIndex = { ...ALPHA_INDEX, down: ['DROP INDEX CONCURRENTLY ix_alpha_id', 'SELECT 1 / 0'] };
+    // The failing down must be the one applied: checksums cover down, so editing it afterwards is refused.
+    await db.dataSource.query(`DROP TABLE IF EXISTS alpha, beta, gamma, schema_migrations`);
+    await withMigrations(db.settings, migrationClasses([ALPHA, BETA, failingIndex, GAMMA]), (dataSource) => dataSource.runMigrations());
     const report = await withMigrations(db.settings, migrationClasses([ALPHA, BETA, failingIndex, GAMMA]), (dataSource) =>
       revertMigrationsSafely(dataSource, { count: 3 }, readSafetySettings(), silent),
     );
@@ -103,6 +106,8 @@ describe('revert several migrations', () => {
   it('stops at a failing down, rolls it back, and reports what was and was not reverted (CLI)', async () => {
     const set = new MigrationSet([...ALL.filter((spec) => spec !== BETA), { ...BETA, down: ['DROP TABLE beta', 'SELECT 1 / 0'] }]);
     try {
+      await db.dataSource.query(`DROP TABLE IF EXISTS alpha, beta, gamma, schema_migrations`);
+      expect((await runTypeorm(['migration:run'], set.dataSourceFile, { DATABASE_URL: db.settings.url })).code).toBe(0);
       const result = await runSafetyCli(['revert', '--count', '4'], { DATABASE_URL: db.settings.url }, set.dataSourceFile);
       expect(result.code).toBe(1);
       expect(result.stdout).toContain(`Reverted (2): ${GAMMA.name}, ${ALPHA_INDEX.name}`);

@@ -195,7 +195,7 @@ describe('crypto-shredding a tenant', () => {
     expect(again).toMatchObject({ code: 0 });
     expect(again.stderr).toContain('(already destroyed)');
     const mismatch = await runProjectCli('phi-keys', ['shred', '--tenant', tenantB, '--confirm', tenantA], { DATABASE_URL: db.settings.url, FOUNDATION_PHI_KEY_DIR: keys.path });
-    expect(mismatch.code).toBe(1);
+    expect(mismatch.code).toBe(64);
     expect(mismatch.stderr).toContain('--confirm must repeat the --tenant id exactly');
     expect(await readAsOwner(db.dataSource, tenantB)).toEqual(readable);
   });

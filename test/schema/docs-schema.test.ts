@@ -29,7 +29,7 @@ describe('docs:schema', () => {
     expect(docs).not.toMatch(/\d{4}-\d{2}-\d{2}T/); // no generation timestamps
   });
 
-  it('--check exits 0 on the committed file and 1, naming the file, on a stale copy', async () => {
+  it('--check exits 0 on the committed file and 7, naming the file, on a stale copy', async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'foundation-docs-'));
     try {
       const copy = path.join(dir, 'schema.md');
@@ -39,7 +39,7 @@ describe('docs:schema', () => {
 
       writeFileSync(copy, readFileSync(copy, 'utf8').replace('Date of admission to the facility.', 'Admission date.'));
       const stale = await runProjectCli('docs-schema', ['--check', '--file', copy], { DATABASE_URL: db.settings.url });
-      expect(stale.code).toBe(1);
+      expect(stale.code).toBe(7);
       expect(stale.stderr).toContain('schema.md is stale');
       expect(stale.stderr).toContain('run `npm run docs:schema`');
     } finally {

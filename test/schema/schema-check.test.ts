@@ -143,10 +143,10 @@ describe('schema:check', () => {
     expect(databaseSection(result)).toMatch(/migration CreateFacilityStaff\d+\n\s+not applied to the database \(pending\)/);
   });
 
-  it('as a command, exits 1 and prints the drift; exits 0 once the database agrees', async () => {
+  it('as a command, exits 7 and prints the drift; exits 0 once the database agrees', async () => {
     await onMigratedClone(['CREATE INDEX ix_users_last_name ON users (last_name)'], async (dataSource) => {
       const drifted = await runProjectCli('schema-check', [], { DATABASE_URL: dataSource.settings.url });
-      expect(drifted.code).toBe(1);
+      expect(drifted.code).toBe(7);
       expect(drifted.stdout).toContain('index users.ix_users_last_name');
       expect(drifted.stdout).toContain('schema:check: drift found');
 

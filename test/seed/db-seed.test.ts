@@ -25,7 +25,7 @@ describe('db:seed', () => {
   it('refuses NODE_ENV=production with its reason and a non-zero exit, writing nothing', async () => {
     const before = await fingerprints(db.dataSource);
     const result = await runProjectCli('db-seed', [], { NODE_ENV: 'production', DATABASE_URL: db.settings.url });
-    expect(result.code).toBe(2);
+    expect(result.code).toBe(8);
     expect(result.stderr).toContain('db:seed refuses to run with NODE_ENV=production');
     expect(result.stderr).toContain('real (protected health) data');
     expect(await fingerprints(db.dataSource)).toEqual(before);

@@ -23,7 +23,11 @@ export class MigrationSet {
   readonly dataSourceFile = path.join(this.dir, 'datasource.js');
   private readonly migrationsDir = path.join(this.dir, 'migrations');
 
-  constructor(specs: MigrationSpec[]) {
+  /**
+   * `commandLine`: the DataSource file behaves as ormconfig.ts does for the TypeORM CLI
+   * (connects itself, reports failures with the exit-code table, handles Ctrl-C).
+   */
+  constructor(specs: MigrationSpec[], { commandLine = false }: { commandLine?: boolean } = {}) {
     mkdirSync(this.migrationsDir);
     for (const spec of specs) this.write(spec);
     const src = (file: string) => JSON.stringify(path.join(PROJECT_ROOT, 'src/database', file));
@@ -34,10 +38,13 @@ const { buildDataSourceOptions } = require(${src('data-source-options')});
 const { FoundationDataSource } = require(${src('foundation-data-source')});
 const { parseDatabaseUrl } = require(${src('connection-settings')});
 const settings = parseDatabaseUrl(process.env.DATABASE_URL);
-exports.default = new FoundationDataSource(
+const create = async () => new FoundationDataSource(
   { ...buildDataSourceOptions(settings), migrations: [${JSON.stringify(path.join(this.migrationsDir, '*.js'))}] },
   settings,
 );
+${commandLine
+  ? `exports.default = require(${JSON.stringify(path.join(PROJECT_ROOT, 'src/cli/command-line-data-source'))}).openCommandLineDataSource(process.env, create);`
+  : 'exports.default = create();'}
 `,
     );
   }

@@ -5,7 +5,11 @@ import { startEmbeddedServer } from '../../src/database/embedded-server';
 /** The server the test suite runs on, and a connection with the right to create databases. */
 export interface TestServer {
   admin: ConnectionSettings;
-  /** True for the suite's own embedded cluster, where every test database is ours. */
+  /**
+   * True for the suite's own embedded cluster when this run started it: every test database
+   * on it is ours. False on DATABASE_URL, and when another run in the same folder already had
+   * it running (the embedded server is shared), whose databases must be left alone.
+   */
   owned: boolean;
   stop(): Promise<void>;
 }
@@ -21,7 +25,7 @@ export async function startTestServer(env: NodeJS.ProcessEnv = process.env): Pro
   const url = env.DATABASE_URL?.trim();
   if (url) return { admin: parseDatabaseUrl(url), owned: false, stop: async () => undefined };
   const server = await startEmbeddedServer({ name: 'test', database: 'postgres', durable: false });
-  return { admin: withDatabase(server.settings, 'postgres'), owned: true, stop: server.stop };
+  return { admin: withDatabase(server.settings, 'postgres'), owned: !server.shared, stop: server.stop };
 }
 
 export async function withAdminClient<T>(admin: ConnectionSettings, work: (client: Client) => Promise<T>): Promise<T> {

@@ -12,6 +12,10 @@ import { useTestDatabase } from '../support/test-database';
  * migration must apply, revert to exactly the catalog from before, apply again, and leave
  * TypeORM's diff empty.
  */
+// Several ts-node CLI processes in one test (1.5-3 s each, far more while the machine is
+// loaded: it took 65 s at a load average of 20 on two cores), so well above jest's 60 s default.
+jest.setTimeout(240_000);
+
 describe('migration:generate workflow', () => {
   const db = useTestDatabase('migrated');
   // Inside the project (git-ignored) so that the copy resolves typeorm and the project's modules.

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DataSource } from 'typeorm';
-import { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
+import { obtainRawConnection } from '../typeorm-internals';
 import { EXIT, MigrationSafetyError } from './errors';
 import { formatDuration } from './settings';
 
@@ -40,7 +40,7 @@ export async function acquireMigrationLock(
   waitMs: number,
   say: (line: string) => void = (line) => process.stderr.write(`${line}\n`),
 ): Promise<HeldLock> {
-  const [client, releaseClient] = (await (dataSource.driver as PostgresDriver).obtainMasterConnection()) as [RawClient, (error?: unknown) => void];
+  const { client, release: releaseClient } = await obtainRawConnection(dataSource);
   // 0 means no limit (as for lock_timeout): wait for as long as the other run takes.
   const deadline = waitMs === 0 ? Number.POSITIVE_INFINITY : Date.now() + waitMs;
   let announced = false;

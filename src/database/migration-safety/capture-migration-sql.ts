@@ -1,54 +1,5 @@
 import { DataSource, MigrationInterface, QueryRunner } from 'typeorm';
-import { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
-import { PostgresQueryRunner } from 'typeorm/driver/postgres/PostgresQueryRunner';
-import { QueryResult } from 'typeorm/query-runner/QueryResult';
-
-/**
- * A PostgreSQL query runner that records every statement instead of sending it, and answers
- * every query with no rows. It is TypeORM's own PostgresQueryRunner, so migrations that use
- * its helpers (createTable, addColumn, startTransaction...) record the SQL those helpers would
- * send, exactly as they would build it.
- */
-class RecordingQueryRunner extends PostgresQueryRunner {
-  readonly statements: string[] = [];
-
-  override async query(sql: string, parameters?: unknown[], useStructuredResult = false): Promise<any> {
-    this.statements.push(parameters && parameters.length > 0 ? inlineParameters(sql, parameters) : sql);
-    if (!useStructuredResult) return [];
-    const result = new QueryResult();
-    result.records = [];
-    result.raw = [];
-    result.affected = 0;
-    return result;
-  }
-
-  // TypeORM's helpers read these before building SQL; answer them without recording them.
-  override async getCurrentSchema(): Promise<string> {
-    return 'public';
-  }
-
-  override async getCurrentDatabase(): Promise<string> {
-    return 'postgres';
-  }
-
-  override async connect(): Promise<any> {
-    throw new Error('captureMigrationSql: a migration asked for a real connection, which capture cannot give');
-  }
-
-  override async release(): Promise<void> {
-    this.isReleased = true;
-  }
-}
-
-/**
- * A DataSource that is never connected: it exists so that a PostgresDriver (needed for
- * quoting, type names and the naming strategy) can back the recording runner.
- */
-let offlineDataSource: DataSource | undefined;
-function offlineDriver(): PostgresDriver {
-  offlineDataSource ??= new DataSource({ type: 'postgres' });
-  return offlineDataSource.driver as PostgresDriver;
-}
+import { postgresDriverOf, RecordingPostgresQueryRunner } from '../typeorm-internals';
 
 /**
  * A query runner that records instead of sending. With a DataSource, TypeORM's helpers build
@@ -56,8 +7,7 @@ function offlineDriver(): PostgresDriver {
  * the DataSource is not used to connect and need not be initialised.
  */
 export function createRecordingQueryRunner(dataSource?: DataSource): { runner: QueryRunner; statements: string[] } {
-  const driver = dataSource?.driver instanceof PostgresDriver ? dataSource.driver : offlineDriver();
-  const runner = new RecordingQueryRunner(driver, 'master');
+  const runner = new RecordingPostgresQueryRunner(postgresDriverOf(dataSource), inlineParameters);
   return { runner: runner as unknown as QueryRunner, statements: runner.statements };
 }
 
@@ -79,10 +29,19 @@ export async function captureMigrationSql(
   direction: 'up' | 'down',
   dataSource?: DataSource,
 ): Promise<string[]> {
+  // Captured once per migration instance: checksums, the partial-schema probe and the revert
+  // guard all read the same SQL within one command.
+  const key = `${direction}:${dataSource ? 'with-data-source' : 'offline'}`;
+  const cached = captured.get(migration)?.get(key);
+  if (cached) return [...cached];
   const { runner, statements } = createRecordingQueryRunner(dataSource);
   await migration[direction](runner);
+  if (!captured.has(migration)) captured.set(migration, new Map());
+  captured.get(migration)!.set(key, [...statements]);
   return statements;
 }
+
+const captured = new WeakMap<MigrationInterface, Map<string, string[]>>();
 
 /**
  * Replaces $1, $2... with SQL literals. A plain text substitution: a `$1` inside a quoted

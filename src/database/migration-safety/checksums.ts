@@ -10,13 +10,28 @@ export function migrationNameOf(migration: MigrationInterface): string {
 }
 
 /**
- * sha256 of the SQL a migration's `up` emits. Computed from the captured statements rather
+ * sha256 of the SQL a migration's `up` and `down` emit: revert is a deploy step too, so an
+ * edit of either is an edit of the migration. Computed from the captured statements rather
  * than the source file, so the TypeScript source (ts-node) and the compiled JavaScript (deploys)
  * agree, and so comments, formatting of the code around the SQL, and imports do not count.
  */
 export async function migrationChecksum(migration: MigrationInterface, dataSource?: DataSource): Promise<string> {
-  const statements = await captureMigrationSql(migration, 'up', dataSource);
-  return createHash('sha256').update(JSON.stringify(statements)).digest('hex');
+  const up = await captureMigrationSql(migration, 'up', dataSource);
+  const down = await captureMigrationSql(migration, 'down', dataSource);
+  return sha256(JSON.stringify({ up, down }));
+}
+
+/**
+ * The checksum format recorded before `down` was covered: sha256 of the `up` statements alone.
+ * Databases deployed then hold it; a row that matches it is the same migration, and is
+ * upgraded to the current format by the next run (no false alarm).
+ */
+export async function legacyUpOnlyChecksum(migration: MigrationInterface, dataSource?: DataSource): Promise<string> {
+  return sha256(JSON.stringify(await captureMigrationSql(migration, 'up', dataSource)));
+}
+
+function sha256(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
 }
 
 export interface ChecksumReport {
@@ -24,6 +39,8 @@ export interface ChecksumReport {
   mismatches: { name: string; recorded: string; current: string }[];
   /** Applied migrations without a recorded checksum (applied before checksums existed). */
   unrecorded: string[];
+  /** Applied migrations whose recorded checksum is the older up-only format of the same code. */
+  legacy: string[];
   /** Names in the migrations table that no migration class in the code has. */
   unknown: string[];
   /** Current checksum of every migration in the code, by name. */
@@ -34,12 +51,15 @@ export interface ChecksumReport {
 export async function compareChecksums(dataSource: DataSource, applied: AppliedMigration[]): Promise<ChecksumReport> {
   const current = new Map<string, string>();
   for (const migration of dataSource.migrations) current.set(migrationNameOf(migration), await migrationChecksum(migration, dataSource));
-  const report: ChecksumReport = { mismatches: [], unrecorded: [], unknown: [], current };
+  const report: ChecksumReport = { mismatches: [], unrecorded: [], legacy: [], unknown: [], current };
+  const byName = new Map(dataSource.migrations.map((migration) => [migrationNameOf(migration), migration]));
   for (const row of applied) {
     const checksum = current.get(row.name);
     if (checksum === undefined) report.unknown.push(row.name);
     else if (row.checksum === null) report.unrecorded.push(row.name);
-    else if (row.checksum !== checksum) report.mismatches.push({ name: row.name, recorded: row.checksum, current: checksum });
+    else if (row.checksum === checksum) continue;
+    else if (row.checksum === (await legacyUpOnlyChecksum(byName.get(row.name)!, dataSource))) report.legacy.push(row.name);
+    else report.mismatches.push({ name: row.name, recorded: row.checksum, current: checksum });
   }
   return report;
 }
@@ -63,6 +83,13 @@ export async function verifyAndAdoptChecksums(
       await runner.query(`UPDATE "${table}" SET checksum = $1 WHERE name = $2 AND checksum IS NULL`, [report.current.get(name), name]);
     }
     say(`Recorded checksums for ${report.unrecorded.length} migration(s) applied before checksums existed: ${report.unrecorded.join(', ')}`);
+  }
+  if (report.legacy.length > 0) {
+    const table = migrationsTableName(dataSource);
+    for (const name of report.legacy) {
+      await runner.query(`UPDATE "${table}" SET checksum = $1 WHERE name = $2`, [report.current.get(name), name]);
+    }
+    say(`Upgraded ${report.legacy.length} checksum(s) from the up-only format to up and down (same migrations, no edit)`);
   }
   return report;
 }

@@ -18,13 +18,5 @@ export class MigrationSafetyError extends Error {
   }
 }
 
-/** Exit codes of `migration:status` and the other safety commands; documented in the README. */
-export const EXIT = {
-  ok: 0,
-  failed: 1,
-  connection: 2,
-  pending: 3,
-  checksumMismatch: 4,
-  unknownApplied: 5,
-  lockWait: 6,
-} as const;
+/** The project's one exit-code table (src/cli/exit-codes.ts), re-exported for this layer. */
+export { EXIT } from '../../cli/exit-codes';

@@ -32,7 +32,7 @@ export async function withGuardedSession<T>(
     const applied = await readAppliedMigrations(dataSource, runner);
     const checksums = verify
       ? await verifyAndAdoptChecksums(dataSource, runner, applied, say)
-      : { mismatches: [], unrecorded: [], unknown: [], current: new Map<string, string>() };
+      : { mismatches: [], unrecorded: [], legacy: [], unknown: [], current: new Map<string, string>() };
     return await work({ runner, applied, checksums });
   } finally {
     try {

@@ -9,7 +9,10 @@ export { migrationChecksum, migrationNameOf, compareChecksums } from './checksum
 export { acquireMigrationLock, MIGRATION_LOCK_KEY } from './advisory-lock';
 export { EXIT, MigrationSafetyError } from './errors';
 export { SAFETY_COLUMNS, readAppliedMigrations } from './migrations-table';
+export { baselineMigrations } from './baseline';
 export { buildMigrationPlan } from './plan';
+export { ALLOW_DATA_LOSS_FLAG, ALLOW_DATA_LOSS_VARIABLE } from './revert-guard';
+export { MigrationFailedError } from './explain-migration-error';
 export { repairChecksum } from './repair-checksum';
 export { revertMigrationsSafely } from './revert-migrations';
 export type { RevertOptions, RevertReport } from './revert-migrations';

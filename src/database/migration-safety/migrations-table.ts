@@ -1,4 +1,5 @@
-import { DataSource, MigrationExecutor, QueryRunner } from 'typeorm';
+import { DataSource, QueryRunner } from 'typeorm';
+import { createMigrationsTableIfMissing } from '../typeorm-internals';
 
 /**
  * TypeORM's migrations table (`schema_migrations` here) has id, timestamp and name. The
@@ -10,7 +11,7 @@ import { DataSource, MigrationExecutor, QueryRunner } from 'typeorm';
  * rows; a NULL checksum is adopted (filled in) by the next run.
  */
 export const SAFETY_COLUMNS = [
-  { name: 'checksum', type: 'text', comment: 'sha256 of the SQL the migration up emits, recorded when applied; compared before every run.' },
+  { name: 'checksum', type: 'text', comment: 'sha256 of the SQL the migration up and down emit (rows recorded before down was covered: up only, upgraded by the next run), recorded when applied; compared before every run.' },
   { name: 'applied_at', type: 'timestamptz', comment: 'When the migration finished applying; NULL for rows from before deploy safety.' },
   { name: 'duration_ms', type: 'integer', comment: 'How long the migration up took, in milliseconds.' },
   { name: 'applied_by', type: 'text', comment: 'Database role, host and process that applied the migration.' },
@@ -61,10 +62,7 @@ export async function missingSafetyColumns(runner: QueryRunner, table: string): 
  * Run under the migration lock: two processes creating the table at once would collide.
  */
 export async function ensureMigrationsTable(dataSource: DataSource, runner: QueryRunner): Promise<void> {
-  const executor = new MigrationExecutor(dataSource, runner) as unknown as {
-    createMigrationsTableIfNotExist(queryRunner: QueryRunner): Promise<void>;
-  };
-  await executor.createMigrationsTableIfNotExist(runner);
+  await createMigrationsTableIfMissing(dataSource, runner);
   const table = migrationsTableName(dataSource);
   const missing = await missingSafetyColumns(runner, table);
   for (const statement of addSafetyColumnsSql(table, missing)) await runner.query(statement);

@@ -1,4 +1,5 @@
-import { DataSource, MigrationExecutor, QueryRunner } from 'typeorm';
+import { DataSource } from 'typeorm';
+import { createMigrationsTableIfMissing } from '../typeorm-internals';
 import { captureMigrationSql, createRecordingQueryRunner } from './capture-migration-sql';
 import { checksumMismatchError, compareChecksums, migrationChecksum, migrationNameOf } from './checksums';
 import { EXIT, MigrationSafetyError } from './errors';
@@ -64,6 +65,12 @@ export async function buildMigrationPlan(dataSource: DataSource, settings: Migra
       out.push(terminate(`UPDATE "${table}" SET checksum = ${quote(checksums.current.get(name)!)} WHERE name = ${quote(name)} AND checksum IS NULL`));
     }
   }
+  if (checksums.legacy.length > 0) {
+    out.push('', '-- checksums recorded in the up-only format, upgraded to up and down (as migration:run does)');
+    for (const name of checksums.legacy) {
+      out.push(terminate(`UPDATE "${table}" SET checksum = ${quote(checksums.current.get(name)!)} WHERE name = ${quote(name)}`));
+    }
+  }
   if (mode === 'all' && pending.length > 0) out.push('', 'BEGIN;');
   for (const [index, migration] of pending.entries()) {
     const name = migrationNameOf(migration);
@@ -88,10 +95,7 @@ export async function buildMigrationPlan(dataSource: DataSource, settings: Migra
 /** TypeORM's CREATE TABLE for its migrations table, captured from TypeORM's own code. */
 async function migrationsTableSql(dataSource: DataSource): Promise<string[]> {
   const { runner, statements } = createRecordingQueryRunner(dataSource);
-  const executor = new MigrationExecutor(dataSource, runner) as unknown as {
-    createMigrationsTableIfNotExist(queryRunner: QueryRunner): Promise<void>;
-  };
-  await executor.createMigrationsTableIfNotExist(runner);
+  await createMigrationsTableIfMissing(dataSource, runner);
   // The recorded existence check is a SELECT with no effect; only the DDL is the plan.
   return statements.filter((statement) => !/^\s*SELECT\b/i.test(statement));
 }

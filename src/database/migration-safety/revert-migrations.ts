@@ -4,6 +4,7 @@ import { EXIT, MigrationSafetyError } from './errors';
 import { explainMigrationError } from './explain-migration-error';
 import { withGuardedSession } from './guarded-session';
 import { migrationsTableName } from './migrations-table';
+import { dataAtRisk, dataLossRefusal } from './revert-guard';
 import { MigrationSafetySettings } from './settings';
 
 export interface RevertOptions {
@@ -14,6 +15,8 @@ export interface RevertOptions {
   /** 'none' runs every `down` without a transaction; otherwise one transaction per migration. */
   transaction?: 'all' | 'none' | 'each';
   fake?: boolean;
+  /** Revert even when a `down` would drop a table or column holding rows (revert-guard.ts). */
+  allowDataLoss?: boolean;
 }
 
 export interface RevertReport {
@@ -67,6 +70,12 @@ export async function revertMigrationsSafely(
       );
     }
 
+    // Before anything is reverted: refuse if any of them would drop rows (all or nothing).
+    if (!options.fake && !options.allowDataLoss) {
+      const risks = await dataAtRisk(dataSource, runner, targets.map((row) => byName.get(row.name)!));
+      if (risks.length > 0) throw dataLossRefusal(risks);
+    }
+
     const table = migrationsTableName(dataSource);
     const report: RevertReport = { reverted: [], notReverted: [] };
     for (const [position, row] of targets.entries()) {
@@ -78,7 +87,7 @@ export async function revertMigrationsSafely(
           try {
             await migration.down(runner);
           } catch (error) {
-            throw explainMigrationError(error, row.name, 'down', settings);
+            throw explainMigrationError(error, row.name, 'down', settings, inTransaction);
           }
         }
         await runner.query(`DELETE FROM "${table}" WHERE id = $1`, [row.id]);

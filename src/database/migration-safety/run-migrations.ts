@@ -1,5 +1,6 @@
 import { DataSource, Migration } from 'typeorm';
 import { withGuardedSession } from './guarded-session';
+import { guardPartialSchema } from './partial-schema';
 import { SafeMigrationExecutor } from './safe-executor';
 import { MigrationSafetySettings } from './settings';
 
@@ -10,7 +11,8 @@ export interface RunOptions {
 
 /**
  * `migration:run` with the safety around it: under the migration lock, with the session
- * timeouts, after verifying checksums; TypeORM's executor does the running. A process that
+ * timeouts, after verifying checksums and checking that no object the pending migrations
+ * create exists in another shape; TypeORM's executor does the running. A process that
  * waited for the lock finds what the other one applied already recorded, so it applies only
  * what is still pending (usually nothing).
  */
@@ -19,9 +21,13 @@ export async function runMigrationsSafely(
   options: RunOptions,
   settings: MigrationSafetySettings,
   say: (line: string) => void,
+  durations: Map<string, number> = new Map(),
 ): Promise<Migration[]> {
-  return withGuardedSession(dataSource, settings, say, async ({ runner, checksums }) => {
-    const executor = new SafeMigrationExecutor(dataSource, runner, checksums.current, settings);
+  return withGuardedSession(dataSource, settings, say, async ({ runner, applied, checksums }) => {
+    // Objects of ours that exist already must be what the migrations would make (a no-op
+    // when nothing is pending; one catalog query in the common case).
+    if (!options.fake) await guardPartialSchema(dataSource, runner, new Set(applied.map((row) => row.name)), say);
+    const executor = new SafeMigrationExecutor(dataSource, runner, checksums.current, settings, durations);
     executor.transaction = options.transaction ?? dataSource.options.migrationsTransactionMode ?? 'all';
     executor.fake = options.fake ?? false;
     return executor.executePendingMigrations();

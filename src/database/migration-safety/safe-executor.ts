@@ -1,4 +1,5 @@
-import { DataSource, Migration, MigrationExecutor, MigrationInterface, QueryRunner } from 'typeorm';
+import { DataSource, MigrationInterface, QueryRunner } from 'typeorm';
+import { HookedMigrationExecutor } from '../typeorm-internals';
 import { explainMigrationError } from './explain-migration-error';
 import { migrationsTableName } from './migrations-table';
 import { applierDescription } from './session';
@@ -11,42 +12,35 @@ import { MigrationSafetySettings } from './settings';
  * - the row it inserts into the migrations table also records the checksum, when, how long
  *   and by whom, in the same transaction as the migration.
  */
-export class SafeMigrationExecutor extends MigrationExecutor {
-  private readonly durations = new Map<string, number>();
+export class SafeMigrationExecutor extends HookedMigrationExecutor {
 
   constructor(
     dataSource: DataSource,
     queryRunner: QueryRunner,
     private readonly checksums: Map<string, string>,
     private readonly settings: MigrationSafetySettings,
+    /** Filled with each applied migration's duration in ms (the progress lines read it). */
+    private readonly durations: Map<string, number> = new Map(),
   ) {
     super(dataSource, queryRunner);
   }
 
-  protected override getMigrations(): Migration[] {
-    return super.getMigrations().map((migration) => {
-      const original = migration.instance;
-      if (original) migration.instance = this.timed(migration.name, original);
-      return migration;
-    });
-  }
-
   /** A stand-in that delegates everything to the migration, timing `up` and explaining its errors. */
-  private timed(name: string, original: MigrationInterface): MigrationInterface {
+  protected override wrapMigration(name: string, original: MigrationInterface): MigrationInterface {
     const wrapper = Object.create(original) as MigrationInterface;
     wrapper.up = async (queryRunner: QueryRunner) => {
       const started = process.hrtime.bigint();
       try {
         await original.up(queryRunner);
       } catch (error) {
-        throw explainMigrationError(error, name, 'up', this.settings);
+        throw explainMigrationError(error, name, 'up', this.settings, this.transaction !== 'none' && original.transaction !== false);
       }
       this.durations.set(name, Number((process.hrtime.bigint() - started) / 1_000_000n));
     };
     return wrapper;
   }
 
-  protected override async insertExecutedMigration(queryRunner: QueryRunner, migration: Migration): Promise<void> {
+  protected override async recordAppliedMigration(queryRunner: QueryRunner, migration: { name: string; timestamp: number }): Promise<void> {
     const table = migrationsTableName(this.dataSource);
     await queryRunner.query(
       `INSERT INTO "${table}" ("timestamp", name, checksum, applied_at, duration_ms, applied_by)

@@ -1,4 +1,4 @@
-import { DatabaseConfigError } from '../database-config-error';
+import { readDurationVariable } from '../connection-settings';
 
 /** How long the migrating processes wait and let their statements wait. */
 export interface MigrationSafetySettings {
@@ -28,22 +28,10 @@ export const DEFAULT_SETTINGS: MigrationSafetySettings = {
  */
 export function readSafetySettings(env: NodeJS.ProcessEnv = process.env): MigrationSafetySettings {
   return {
-    lockWaitMs: readDuration(env, 'MIGRATION_LOCK_WAIT', DEFAULT_SETTINGS.lockWaitMs),
-    lockTimeoutMs: readDuration(env, 'MIGRATION_LOCK_TIMEOUT', DEFAULT_SETTINGS.lockTimeoutMs),
-    statementTimeoutMs: readDuration(env, 'MIGRATION_STATEMENT_TIMEOUT', DEFAULT_SETTINGS.statementTimeoutMs),
+    lockWaitMs: readDurationVariable(env, 'MIGRATION_LOCK_WAIT', DEFAULT_SETTINGS.lockWaitMs),
+    lockTimeoutMs: readDurationVariable(env, 'MIGRATION_LOCK_TIMEOUT', DEFAULT_SETTINGS.lockTimeoutMs),
+    statementTimeoutMs: readDurationVariable(env, 'MIGRATION_STATEMENT_TIMEOUT', DEFAULT_SETTINGS.statementTimeoutMs),
   };
-}
-
-const UNITS: Record<string, number> = { '': 1, ms: 1, s: 1000, min: 60_000, h: 3_600_000 };
-
-function readDuration(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
-  const raw = env[name]?.trim();
-  if (!raw) return fallback;
-  const match = /^(\d+(?:\.\d+)?)\s*(ms|s|min|h)?$/.exec(raw);
-  if (!match) {
-    throw new DatabaseConfigError(`${name}="${raw}" is not a duration; use milliseconds or a unit, as in 500ms, 5s, 2min`);
-  }
-  return Math.round(Number(match[1]) * UNITS[match[2] ?? '']!);
 }
 
 /** A duration the way people read it: 5s, 1.5s, 300ms, 5min. */

@@ -3,7 +3,7 @@ import { compareChecksums, migrationNameOf } from './checksums';
 import { EXIT } from './errors';
 import { readAppliedMigrations } from './migrations-table';
 
-export type ChecksumState = 'ok' | 'unrecorded' | 'mismatch' | 'unknown';
+export type ChecksumState = 'ok' | 'legacy' | 'unrecorded' | 'mismatch' | 'unknown';
 
 export interface MigrationStatus {
   upToDate: boolean;
@@ -35,7 +35,7 @@ export async function migrationStatus(dataSource: DataSource): Promise<Migration
     const pending = pendingMigrations(dataSource.migrations, appliedNames).map(migrationNameOf);
     const mismatched = new Set(report.mismatches.map((mismatch) => mismatch.name));
     const stateOf = (name: string): ChecksumState =>
-      mismatched.has(name) ? 'mismatch' : report.unknown.includes(name) ? 'unknown' : report.unrecorded.includes(name) ? 'unrecorded' : 'ok';
+      mismatched.has(name) ? 'mismatch' : report.unknown.includes(name) ? 'unknown' : report.unrecorded.includes(name) ? 'unrecorded' : report.legacy.includes(name) ? 'legacy' : 'ok';
     const exitCode =
       report.mismatches.length > 0
         ? EXIT.checksumMismatch

@@ -3,6 +3,7 @@ import {
   disableTenantIsolationV1,
   enableTenantIsolationV1,
 } from '../../src/migrations/support/tenant-table-v1';
+import { disableTenantIsolationV2, enableTenantIsolationV2 } from '../../src/migrations/support/tenant-table-v2';
 import { catalogOf } from '../support/catalog';
 import { columnPrivilegesOf, tablePrivilegesOf } from '../support/privileges';
 import { useTestDatabase } from '../support/test-database';
@@ -66,5 +67,32 @@ describe('tenant-table-v1: the path every new tenant table takes', () => {
   it('refuses a table name that is not a plain identifier or too long for its policy name', () => {
     expect(() => enableTenantIsolationV1('things; DROP TABLE tenants', 'SELECT')).toThrow(/Not a plain table name/);
     expect(() => enableTenantIsolationV1('x'.repeat(43), 'SELECT')).toThrow(/at most 42 characters/);
+  });
+
+  it('v2 adds the three restrictive write guards of a read-only tenant, and its down removes exactly v2', async () => {
+    await db.dataSource.query(
+      `CREATE TABLE probe_notes (tenant_id uuid NOT NULL, id uuid NOT NULL DEFAULT gen_random_uuid(), body text,
+         CONSTRAINT pk_probe_notes PRIMARY KEY (tenant_id, id))`,
+    );
+    const before = await catalogOf(db.dataSource);
+    const privileges = 'SELECT, INSERT, UPDATE, DELETE';
+    await run(enableTenantIsolationV2('probe_notes', privileges));
+    const after = await catalogOf(db.dataSource);
+    const policies = await db.dataSource.query(
+      `SELECT policyname, permissive, cmd, qual, with_check FROM pg_policies WHERE tablename = 'probe_notes' ORDER BY policyname`,
+    );
+    const key = '(tenant_id = ( SELECT current_tenant_id() AS current_tenant_id))';
+    const guard = '( SELECT current_tenant_writable() AS current_tenant_writable)';
+    expect(policies).toEqual([
+      { policyname: 'pol_probe_notes_tenant_isolation', permissive: 'PERMISSIVE', cmd: 'ALL', qual: key, with_check: key },
+      { policyname: 'pol_probe_notes_writable_delete', permissive: 'RESTRICTIVE', cmd: 'DELETE', qual: guard, with_check: null },
+      { policyname: 'pol_probe_notes_writable_insert', permissive: 'RESTRICTIVE', cmd: 'INSERT', qual: null, with_check: guard },
+      { policyname: 'pol_probe_notes_writable_update', permissive: 'RESTRICTIVE', cmd: 'UPDATE', qual: guard, with_check: null },
+    ]);
+    await run(enableTenantIsolationV2('probe_notes', privileges));
+    expect(await catalogOf(db.dataSource)).toEqual(after);
+    await run(disableTenantIsolationV2('probe_notes', privileges));
+    expect(await catalogOf(db.dataSource)).toEqual(before);
+    await db.dataSource.query(`DROP TABLE probe_notes`);
   });
 });

@@ -16,7 +16,7 @@
  */
 import { InvalidArgumentError } from 'commander';
 import { DataSource } from 'typeorm';
-import { listTenants, phiKeyringFromEnvironment, PhiKeyring, rotateTenantKey, RotationInProgressError, shredTenant } from '../phi';
+import { listTenants, phiKeyringFromEnvironment, PhiKeyring, recordKeyEventsIn, rotateTenantKey, RotationInProgressError, shredTenant } from '../phi';
 import { PhiConfigurationError, PhiError } from '../phi/errors';
 import { EXIT } from './exit-codes';
 import { progressBar } from './progress-bar';
@@ -49,17 +49,22 @@ function parseCount(min: number, max: number) {
 /**
  * Runs a subcommand with the keyring from the environment, checked before connecting to
  * anything: a configuration that cannot work (production without a KMS adapter) ends the
- * command with exit code 2 and the reason.
+ * command with exit code 2 and the reason. Rotations and shredding are recorded in the system
+ * audit log of the database the command works on.
  */
 function withKeyring(command: string, work: (dataSource: DataSource, keyring: PhiKeyring) => Promise<number | void>): Promise<never> {
   let keyring: PhiKeyring | undefined;
+  let database: DataSource | undefined;
   return runCommand(
     {
       command: `phi:keys ${command}`,
       prepare: () => {
         try {
           keyring = phiKeyringFromEnvironment(process.env, {
-            onKeyEvent: (event) => void say(`key event: ${event.kind} tenant ${event.tenantId}`),
+            onKeyEvent: async (event) => {
+              say(`key event: ${event.kind} tenant ${event.tenantId}`);
+              if (database) await recordKeyEventsIn(database, `phi:keys ${command}`)(event);
+            },
           });
         } catch (error) {
           if (error instanceof PhiConfigurationError) throw new CommandFailure(error.message, EXIT.configuration);
@@ -67,7 +72,10 @@ function withKeyring(command: string, work: (dataSource: DataSource, keyring: Ph
         }
       },
     },
-    (dataSource) => withPhiErrors(() => work(dataSource, keyring!)),
+    (dataSource) => {
+      database = dataSource;
+      return withPhiErrors(() => work(dataSource, keyring!));
+    },
   );
 }
 

@@ -25,6 +25,7 @@ export { normaliseName, trigramsOf } from './name-search';
 export { PhiConfigurationError, PhiDecryptionError, PhiError, PhiInputError, PhiKeyUnavailableError } from './errors';
 export type { KeyEvent, KeyEventSink } from './key-events';
 export { ignoreKeyEvents } from './key-events';
+export { recordKeyEventsIn, systemKeyEventOf } from './record-key-events';
 export type { KeyEncryptionKeyProvider, WrapRequest } from './kek/provider';
 export { KekUnavailableError, wrapContext } from './kek/provider';
 export { LocalKeyEncryptionKeyProvider } from './kek/local-provider';

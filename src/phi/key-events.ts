@@ -1,12 +1,9 @@
 /**
- * Events of the key life cycle, for the system audit log (issue 13 builds it). This module
- * keeps no log of its own: every key command and the keyring call `onKeyEvent` with one of
- * these, and whoever builds the keyring decides where they go. Events carry ids, versions and
- * counts only, never a key or a value.
- *
- * Integration point: pass `onKeyEvent` to `new PhiKeyring({ onKeyEvent })` (and the commands
- * pass theirs through `phiKeyringFromEnvironment`); issue 13's system audit log should record
- * each event there, in a transaction of its own (a rotation's batches commit one by one).
+ * Events of the key life cycle. This module keeps no log of its own: every key command and the
+ * keyring call `onKeyEvent` with one of these, and whoever builds the keyring decides where they
+ * go. Events carry ids, versions and counts only, never a key or a value. The key commands
+ * (`phi:keys`) send rotations and shredding to the system audit log through
+ * `recordKeyEventsIn(dataSource)` (record-key-events.ts).
  */
 export type KeyEvent =
   | { kind: 'data_key_created'; tenantId: string; keyVersion: number; kekId: string; at: Date }

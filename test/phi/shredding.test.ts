@@ -159,6 +159,14 @@ describe('crypto-shredding a tenant', () => {
     expect(shred.stderr).toContain(`tenant ${tenantA}: key-encryption key local:${tenantA} destroyed; data key version(s) v1 erased`);
     expect(existsSync(path.join(keys.path, `${tenantA}.kek`))).toBe(false);
     expect(existsSync(path.join(keys.path, `${tenantB}.kek`))).toBe(true);
+    // Recorded in the system audit log, where no tenant reads: what was destroyed, for whom, by which command.
+    const recorded = await db.dataSource.query(
+      `SELECT event_type, subject_tenant_id, object_name, actor, details FROM system_audit_log WHERE stream = 'keys' AND subject_tenant_id = $1`,
+      [tenantA],
+    );
+    expect(recorded).toEqual([
+      { event_type: 'key.shred', subject_tenant_id: tenantA, object_name: `local:${tenantA}`, actor: 'phi:keys shred', details: { destroyedVersions: [1] } },
+    ]);
 
     // Live database: the tenant's key rows are erased, and its PHI unreadable by anyone.
     expect(await db.dataSource.query(`SELECT state::text AS state, wrapped_key FROM phi_data_keys WHERE subject_tenant_id = $1`, [tenantA])).toEqual([

@@ -1,8 +1,10 @@
+import { recordMigrationEvent } from '../../audit/system-events';
 import { DataSource } from 'typeorm';
 import { migrationChecksum, migrationNameOf } from './checksums';
 import { EXIT, MigrationSafetyError } from './errors';
 import { withGuardedSession } from './guarded-session';
 import { migrationsTableName } from './migrations-table';
+import { applierDescription } from './session';
 import { MigrationSafetySettings } from './settings';
 
 export interface RepairResult {
@@ -33,7 +35,15 @@ export async function repairChecksum(
         throw new MigrationSafetyError(`Cannot repair ${name}: no migration class by that name is in the code`, EXIT.unknownApplied);
       }
       const recorded = await migrationChecksum(migration, dataSource);
-      await runner.query(`UPDATE "${migrationsTableName(dataSource)}" SET checksum = $1 WHERE id = $2`, [recorded, row.id]);
+      await runner.startTransaction();
+      try {
+        await runner.query(`UPDATE "${migrationsTableName(dataSource)}" SET checksum = $1 WHERE id = $2`, [recorded, row.id]);
+        await recordMigrationEvent(runner.manager, { action: 'repair', name, checksum: recorded, actor: applierDescription(), details: { previous: row.checksum } });
+        await runner.commitTransaction();
+      } catch (error) {
+        await runner.rollbackTransaction();
+        throw error;
+      }
       return { name, previous: row.checksum, recorded };
     },
     { verify: false },

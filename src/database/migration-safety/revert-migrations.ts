@@ -1,3 +1,5 @@
+import { recordMigrationEvent } from '../../audit/system-events';
+import { applierDescription } from './session';
 import { DataSource, MigrationInterface } from 'typeorm';
 import { migrationNameOf } from './checksums';
 import { EXIT, MigrationSafetyError } from './errors';
@@ -91,6 +93,8 @@ export async function revertMigrationsSafely(
           }
         }
         await runner.query(`DELETE FROM "${table}" WHERE id = $1`, [row.id]);
+        // In the same transaction: nothing when this revert removed the system audit log itself.
+        await recordMigrationEvent(runner.manager, { action: 'revert', name: row.name, checksum: row.checksum, actor: applierDescription(), details: { fake: Boolean(options.fake) } });
         if (inTransaction) await runner.commitTransaction();
         report.reverted.push(row.name);
         say(`Migration ${row.name} has been ${options.fake ? '(fake) ' : ''}reverted.`);

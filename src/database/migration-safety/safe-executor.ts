@@ -1,4 +1,5 @@
 import { DataSource, MigrationInterface, QueryRunner } from 'typeorm';
+import { recordMigrationEvent } from '../../audit/system-events';
 import { HookedMigrationExecutor } from '../typeorm-internals';
 import { explainMigrationError } from './explain-migration-error';
 import { migrationsTableName } from './migrations-table';
@@ -10,7 +11,8 @@ import { MigrationSafetySettings } from './settings';
  * migration `transaction = false`, `--fake` and log lines stay TypeORM's) with two changes:
  * - each migration's `up` is timed and its timeout errors are explained;
  * - the row it inserts into the migrations table also records the checksum, when, how long
- *   and by whom, in the same transaction as the migration.
+ *   and by whom, in the same transaction as the migration;
+ * - so does the system audit log (`migration.run`, from CreateSystemAuditLog1754250060000 on).
  */
 export class SafeMigrationExecutor extends HookedMigrationExecutor {
 
@@ -47,5 +49,12 @@ export class SafeMigrationExecutor extends HookedMigrationExecutor {
        VALUES ($1, $2, $3, clock_timestamp(), $4, current_user || ' on ' || $5)`,
       [migration.timestamp, migration.name, this.checksums.get(migration.name) ?? null, this.durations.get(migration.name) ?? null, applierDescription()],
     );
+    await recordMigrationEvent(queryRunner.manager, {
+      action: 'run',
+      name: migration.name,
+      checksum: this.checksums.get(migration.name) ?? null,
+      actor: applierDescription(),
+      details: { durationMs: this.durations.get(migration.name) ?? null, fake: this.fake },
+    });
   }
 }

@@ -1,7 +1,7 @@
 import { DataSource } from 'typeorm';
 import { parseDatabaseUrl } from './connection-settings';
 import { DatabaseConfigError } from './database-config-error';
-import { dataSourceFor } from './data-source-options';
+import { dataSourceFor } from './data-sources';
 import { roleNameToAssume } from './tenant-context/roles';
 
 /** The role the application's sessions run as unless told otherwise (docs/tenancy.md, "The grant recipe"). */

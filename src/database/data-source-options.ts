@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { DataSource, DataSourceOptions } from 'typeorm';
+import { DataSourceOptions } from 'typeorm';
 import { ENTITIES } from '../entities';
 import { ConnectionSettings, DEFAULT_CONNECT_TIMEOUT_MS } from './connection-settings';
 import { clientWithConnectTimeout } from './connect-timeout-client';
@@ -39,21 +39,4 @@ export function buildDataSourceOptions(settings: ConnectionSettings): DataSource
     // information. The CLI turns query logging on for migration commands, which carry none.
     logging: false,
   };
-}
-
-/** What a caller may change in the project's options: pool size, logging, migrations... */
-/** TypeORM's options for PostgreSQL. */
-type PostgresConnectionOptions = Extract<DataSourceOptions, { type: 'postgres' }>;
-
-export type DataSourceOverrides = Partial<Omit<PostgresConnectionOptions, 'type' | 'url' | 'entities' | 'namingStrategy'>>;
-
-/**
- * A plain TypeORM DataSource on `settings` with the project's options and `overrides`, not yet
- * initialised: the one place (besides FoundationDataSource, the command-line subclass) that
- * builds one, so every DataSource sees the same entities, naming strategy and connect timeout.
- * `extra` is merged, so the connect-timeout Client stays unless replaced on purpose.
- */
-export function dataSourceFor(settings: ConnectionSettings, overrides: DataSourceOverrides = {}): DataSource {
-  const base = buildDataSourceOptions(settings) as PostgresConnectionOptions;
-  return new DataSource({ ...base, ...overrides, extra: { ...base.extra, ...overrides.extra } } as DataSourceOptions);
 }

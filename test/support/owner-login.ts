@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { ConnectionSettings, toDatabaseUrl } from '../../src/database/connection-settings';
-import { buildDataSourceOptions } from '../../src/database/data-source-options';
+import { foundationDataSourceFor } from '../../src/database/data-sources';
 import { FoundationDataSource } from '../../src/database/foundation-data-source';
 import { CLIENT_SEARCH_ROLE } from '../../src/migrations/1754250033000-CreateClientSearch';
 import { TENANT_REGISTRY_ROLE } from '../../src/migrations/1754250034000-CreatePlatformOperations';
@@ -91,7 +91,7 @@ export function useOwnerLogin(db: TestDatabase, memberOf: readonly string[]): Ow
       return current();
     },
     async connect() {
-      const dataSource = new FoundationDataSource(buildDataSourceOptions(current()), current());
+      const dataSource = foundationDataSourceFor(current());
       await dataSource.initialize();
       opened.push(dataSource);
       return dataSource;

@@ -14,7 +14,6 @@ const program = foundationCommand('db:seed', 'Insert development data (idempoten
     if (pending) throw new CommandFailure('db:seed: the database has pending migrations; run npm run migration:run first', EXIT.pending);
     const report = await runSeed(dataSource);
     for (const [table, count] of Object.entries(report.inserted)) process.stdout.write(`  ${table}: ${count} row(s) added\n`);
-    for (const part of report.skipped) process.stdout.write(`  skipped: ${part}\n`);
     process.stdout.write('db:seed: done\n');
   });
 });

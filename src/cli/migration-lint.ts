@@ -18,7 +18,7 @@ async function lint(pgVersion: string): Promise<number> {
   }
   process.stdout.write(`${formatViolations(violations)}\n\n`);
   process.stdout.write(`migration:lint: ${violations.length} problem(s) for PostgreSQL ${pgVersion}. Fix them, or excuse one with a\n` +
-    `"-- squawk-ignore <rule> -- <why>" comment on the line before it (see README, "Migration lint").\n`);
+    `"-- squawk-ignore <rule> -- <why>" comment on the line before it (docs/migrations.md, "Migration lint").\n`);
   return EXIT.checkFailed;
 }
 

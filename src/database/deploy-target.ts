@@ -8,7 +8,7 @@ export const EMBEDDED_OPT_IN_VARIABLE = 'FOUNDATION_EMBEDDED';
  * Why a command must not fall back to the embedded development server, or undefined when it
  * may. A deploy that forgot DATABASE_URL would otherwise start a private PostgreSQL, migrate
  * it, and exit 0 while the real database stays unmigrated. Refused when:
- * - the code runs compiled (dist/): that is the deploy path (README, Deploying);
+ * - the code runs compiled (dist/): that is the deploy path (docs/operations.md, Deploying);
  * - NODE_ENV=production;
  * - CI is set (CI=true): a pipeline should name its database; this repository's own CI, which
  *   does run the embedded server on purpose, says so with FOUNDATION_EMBEDDED=1.

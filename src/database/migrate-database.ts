@@ -1,6 +1,5 @@
 import { ConnectionSettings } from './connection-settings';
-import { buildDataSourceOptions } from './data-source-options';
-import { FoundationDataSource } from './foundation-data-source';
+import { foundationDataSourceFor } from './data-sources';
 
 /**
  * Runs every pending migration on `settings` in this process, with the same safety as
@@ -8,7 +7,7 @@ import { FoundationDataSource } from './foundation-data-source';
  * database must be migrated from code: the test suite's template, the benchmarks.
  */
 export async function migrateDatabase(settings: ConnectionSettings): Promise<void> {
-  const dataSource = new FoundationDataSource(buildDataSourceOptions(settings), settings);
+  const dataSource = foundationDataSourceFor(settings);
   await dataSource.initialize();
   try {
     await dataSource.runMigrations({ transaction: 'each' });

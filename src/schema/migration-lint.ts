@@ -13,10 +13,12 @@ const run = promisify(execFile);
 
 /**
  * Rules switched off for `down` only. A `down` exists to remove what its `up` made, just after
- * it was made: dropping that table, or an index on it, is its purpose, not an accident. The
- * same statements in an `up` are still reported.
+ * it was made: dropping that table, a column it added, or an index on it, is its purpose, not an
+ * accident (and `migration:generate` writes exactly such a DROP COLUMN for every added column).
+ * The data is guarded at revert time instead: a revert that would drop a table or column holding
+ * rows refuses (exit 8) unless --allow-data-loss. The same statements in an `up` are still reported.
  */
-export const DOWN_ONLY_EXCLUDED_RULES = ['ban-drop-table', 'require-concurrent-index-deletion'];
+export const DOWN_ONLY_EXCLUDED_RULES = ['ban-drop-table', 'ban-drop-column', 'require-concurrent-index-deletion'];
 
 export interface LintViolation {
   migration: string;

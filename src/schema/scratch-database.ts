@@ -1,5 +1,5 @@
 import { ConnectionSettings } from '../database/connection-settings';
-import { buildDataSourceOptions } from '../database/data-source-options';
+import { foundationDataSourceFor } from '../database/data-sources';
 import { FoundationDataSource } from '../database/foundation-data-source';
 import { withEmptyScratchDatabase } from './scratch-server';
 
@@ -15,7 +15,7 @@ export async function withMigratedScratchDatabase<T>(
   work: (dataSource: FoundationDataSource) => Promise<T>,
 ): Promise<T> {
   return withEmptyScratchDatabase(settings, async (scratch) => {
-    const dataSource = new FoundationDataSource(buildDataSourceOptions(scratch), scratch);
+    const dataSource = foundationDataSourceFor(scratch);
     await dataSource.initialize();
     try {
       await dataSource.runMigrations({ transaction: 'each' });

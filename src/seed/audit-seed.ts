@@ -5,14 +5,12 @@ import { SeedWriter } from './seed-writer';
 const TABLE = 'user_action_audit_logs';
 
 /**
- * A few audit events per tenant (a login, a read of a client record, an export), only when the
- * audit log exists (a later migration adds it). The log is append-only and hash-chained by a
+ * A few audit events per tenant (a login, a read of a client record, an export). The log is append-only and hash-chained by a
  * BEFORE INSERT trigger, which refuses a key already recorded even under ON CONFLICT, so rows
  * are looked up by their fixed ids before being inserted (insertIfMissing). Their time is the
  * database's clock at the first seed: the chain trigger refuses any other (HardenUserActionAuditLog).
  */
-export async function seedAuditEvents(writer: SeedWriter, tenant: SeedTenant): Promise<boolean> {
-  if (!(await writer.tableExists(TABLE))) return false;
+export async function seedAuditEvents(writer: SeedWriter, tenant: SeedTenant): Promise<void> {
   const id = (key: string) => seedId(`${tenant.slug}:${key}`);
   const events = [
     { key: 'audit:login', actor: 'user:staff', action: 'login', entityType: 'user', entity: 'user:staff' },
@@ -29,5 +27,4 @@ export async function seedAuditEvents(writer: SeedWriter, tenant: SeedTenant): P
     details: JSON.stringify({ seeded: true }),
     request_id: `seed-${e.key.replace(':', '-')}`,
   })));
-  return true;
 }

@@ -2,15 +2,11 @@ import { seedId } from './seed-id';
 import { SeedTenant } from './seed-tenants';
 import { SeedWriter } from './seed-writer';
 
-const TABLES = ['ciam_systems', 'user_ciam_mappings', 'ciam_group_role_mappings'];
-
 /**
  * Identity providers (CIAM systems), the link of each seeded user to a provider subject, and
- * group-claim → role mappings. Only when those tables exist: they come with a later migration,
- * and the seed must run on any version of the schema.
+ * group-claim → role mappings.
  */
-export async function seedIdentity(writer: SeedWriter, tenant: SeedTenant, roles: readonly string[]): Promise<boolean> {
-  for (const table of TABLES) if (!(await writer.tableExists(table))) return false;
+export async function seedIdentity(writer: SeedWriter, tenant: SeedTenant, roles: readonly string[]): Promise<void> {
   const id = (key: string) => seedId(`${tenant.slug}:${key}`);
   const system = id('ciam:oidc');
   await writer.insert('ciam_systems', [{
@@ -39,5 +35,4 @@ export async function seedIdentity(writer: SeedWriter, tenant: SeedTenant, roles
     claim_value: `foundation-${role.replace(/_/g, '-')}`,
     role,
   })));
-  return true;
 }

@@ -14,8 +14,6 @@ import { SeedWriter } from './seed-writer';
 export interface SeedReport {
   /** Rows added per table on this run (0 everywhere on a second run). */
   inserted: Record<string, number>;
-  /** Optional parts skipped because their tables do not exist in this schema. */
-  skipped: string[];
 }
 
 /** Why db:seed will not run, or undefined when it may. */
@@ -61,7 +59,6 @@ export async function runSeed(dataSource: DataSource, env: NodeJS.ProcessEnv = p
   const phi = keyring ?? phiKeyringFromEnvironment(process.env);
   const runner = dataSource.createQueryRunner();
   const writer = new SeedWriter(runner, key);
-  const skipped = new Set<string>();
   await runner.startTransaction();
   try {
     for (const tenant of SEED_TENANTS) {
@@ -69,9 +66,9 @@ export async function runSeed(dataSource: DataSource, env: NodeJS.ProcessEnv = p
       await writer.insert('tenants', [{ id: tenant.id, name: tenant.name, slug: tenant.slug, settings: JSON.stringify({ locale: 'en-US' }) }]);
       const cipher = await phi.forTenantAsOwner((sql, parameters) => runner.query(sql, parameters), tenant.id);
       await seedCoreTables(writer, tenant, cipher);
-      if (!(await seedClinicalTables(writer, tenant, cipher))) skipped.add('clinical tables (no specialists, placement_records ... tables)');
-      if (!(await seedIdentity(writer, tenant, USER_ROLES))) skipped.add('identity providers and mappings (no ciam_* tables)');
-      if (!(await seedAuditEvents(writer, tenant))) skipped.add('audit events (no user_action_audit_logs table)');
+      await seedClinicalTables(writer, tenant, cipher);
+      await seedIdentity(writer, tenant, USER_ROLES);
+      await seedAuditEvents(writer, tenant);
     }
     await runner.commitTransaction();
   } catch (error) {
@@ -80,5 +77,5 @@ export async function runSeed(dataSource: DataSource, env: NodeJS.ProcessEnv = p
   } finally {
     await runner.release();
   }
-  return { inserted: Object.fromEntries([...writer.inserted].sort(([a], [b]) => a.localeCompare(b))), skipped: [...skipped] };
+  return { inserted: Object.fromEntries([...writer.inserted].sort(([a], [b]) => a.localeCompare(b))) };
 }

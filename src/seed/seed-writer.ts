@@ -15,12 +15,6 @@ export class SeedWriter {
     private readonly contextKey?: TenantContextKey,
   ) {}
 
-  /** Whether a table (or view) exists: optional seed modules check for theirs. */
-  async tableExists(table: string): Promise<boolean> {
-    const [{ exists }] = await this.runner.query(`SELECT to_regclass($1) IS NOT NULL AS exists`, [table]);
-    return exists;
-  }
-
   /**
    * The tenant whose rows the next statements write. Under row-level security the policies
    * read the transaction's tenant context, and FORCE ROW LEVEL SECURITY applies them even to the

@@ -2,8 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Logger, MigrationExecutor, MigrationInterface, QueryRunner, Table } from 'typeorm';
 import { PostgresQueryRunner } from 'typeorm/driver/postgres/PostgresQueryRunner';
-import { buildDataSourceOptions } from '../../src/database/data-source-options';
-import { FoundationDataSource } from '../../src/database/foundation-data-source';
+import { foundationDataSourceFor } from '../../src/database/data-sources';
 import {
   backendPidsOf,
   createMigrationsTableIfMissing,
@@ -28,7 +27,10 @@ describe('TypeORM internals this project relies on', () => {
     const manifest = JSON.parse(readFileSync(path.join(PROJECT_ROOT, 'package.json'), 'utf8'));
     const lock = JSON.parse(readFileSync(path.join(PROJECT_ROOT, 'package-lock.json'), 'utf8'));
     const installed = JSON.parse(readFileSync(path.join(PROJECT_ROOT, 'node_modules/typeorm/package.json'), 'utf8')).version;
-    expect(manifest.dependencies.typeorm).toBe(TYPEORM_VERSION);
+    // A peer dependency (the application brings its own, one TypeORM per process), pinned as
+    // exactly for applications as for this project's own install.
+    expect(manifest.peerDependencies.typeorm).toBe(TYPEORM_VERSION);
+    expect(manifest.devDependencies.typeorm).toBe(TYPEORM_VERSION);
     expect(lock.packages['node_modules/typeorm'].version).toBe(TYPEORM_VERSION);
     expect(installed).toBe(TYPEORM_VERSION);
   });
@@ -87,7 +89,7 @@ describe('TypeORM internals this project relies on', () => {
       up: async (runner) => void (await runner.query('CREATE TABLE probe (id integer)')),
       down: async (runner) => void (await runner.query('DROP TABLE probe')),
     };
-    const dataSource = new FoundationDataSource({ ...buildDataSourceOptions(db.settings), migrations: [], logger }, db.settings);
+    const dataSource = foundationDataSourceFor(db.settings, { migrations: [], logger });
     await dataSource.initialize();
     const hooked: string[] = [];
     class Probe extends HookedMigrationExecutor {

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { AbstractLogger, DataSource, DataSourceOptions, LogLevel, LogMessage } from 'typeorm';
-import { buildDataSourceOptions } from '../../src/database/data-source-options';
+import { AbstractLogger, DataSource, LogLevel, LogMessage } from 'typeorm';
+import { dataSourceFor } from '../../src/database/data-sources';
 import { withTenant } from '../../src/database/tenant-context';
 import { Client, PlacementRecord } from '../../src/entities';
 import {
@@ -49,7 +49,7 @@ describe('no plaintext in query logs or errors', () => {
     const owner: Query = (sql, parameters) => db.dataSource.query(sql, parameters);
     tenant = await createTenant(owner);
     await createParents(owner, tenant);
-    app = new DataSource({ ...buildDataSourceOptions(login.settings), logging: 'all', logger } as DataSourceOptions);
+    app = dataSourceFor(login.settings, { logging: 'all', logger });
     await app.initialize();
   });
 

@@ -7,7 +7,7 @@ import { promisify } from 'node:util';
 import { DataSource, EntityManager } from 'typeorm';
 import { recordAuditEvent, verifyAuditChain } from '../../src/audit';
 import { ConnectionSettings } from '../../src/database/connection-settings';
-import { buildDataSourceOptions } from '../../src/database/data-source-options';
+import { foundationDataSourceFor } from '../../src/database/data-sources';
 import { FoundationDataSource } from '../../src/database/foundation-data-source';
 import { withTenant } from '../../src/database/tenant-context';
 import { Client, PlacementRecord } from '../../src/entities';
@@ -61,7 +61,7 @@ describe('crypto-shredding a tenant', () => {
   const ids: Record<string, string> = {};
 
   const connect = async (settings: ConnectionSettings) => {
-    const dataSource = new FoundationDataSource(buildDataSourceOptions(settings), settings);
+    const dataSource = foundationDataSourceFor(settings);
     await dataSource.initialize();
     return dataSource;
   };

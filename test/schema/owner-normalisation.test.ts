@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { toDatabaseUrl, parseDatabaseUrl, withDatabase } from '../../src/database/connection-settings';
-import { buildDataSourceOptions } from '../../src/database/data-source-options';
-import { FoundationDataSource } from '../../src/database/foundation-data-source';
+import { foundationDataSourceFor } from '../../src/database/data-sources';
 import { diffSchemas, flattenSchema } from '../../src/schema/schema-diff';
 import { readProjectSchema, readSnapshotFile } from '../../src/schema/snapshot-file';
 import { dropDatabase, testAdminSettings, uniqueDatabaseName } from '../support/databases';
@@ -38,7 +37,7 @@ describe('schema snapshot under another migrating role', () => {
 
   it('matches the committed snapshot, with no trace of the role name', async () => {
     const settings = parseDatabaseUrl(toDatabaseUrl({ ...admin(), username: role, password }, database));
-    const dataSource = new FoundationDataSource(buildDataSourceOptions(settings), settings);
+    const dataSource = foundationDataSourceFor(settings);
     await dataSource.initialize();
     try {
       await dataSource.runMigrations({ transaction: 'each' });

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { DataSource, DataSourceOptions } from 'typeorm';
+import { DataSource } from 'typeorm';
 import { ConnectionSettings, toDatabaseUrl } from '../../src/database/connection-settings';
-import { buildDataSourceOptions } from '../../src/database/data-source-options';
+import { dataSourceFor } from '../../src/database/data-sources';
 import { withAdminClient } from './test-server';
 import { testAdminSettings } from './databases';
 import { TestDatabase } from './test-database';
@@ -51,7 +51,7 @@ export function useAppLogin(db: TestDatabase, grantedRoles: string[] = ['foundat
     },
     async connect(poolSize = 10) {
       if (!settings) throw new Error('The login exists only inside tests (after beforeAll)');
-      const dataSource = new DataSource({ ...buildDataSourceOptions(settings), poolSize } as DataSourceOptions);
+      const dataSource = dataSourceFor(settings, { poolSize });
       await dataSource.initialize();
       opened.push(dataSource);
       return dataSource;

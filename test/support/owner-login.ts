@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { ConnectionSettings, toDatabaseUrl } from '../../src/database/connection-settings';
-import { buildDataSourceOptions } from '../../src/database/data-source-options';
+import { foundationDataSourceFor } from '../../src/database/data-sources';
 import { FoundationDataSource } from '../../src/database/foundation-data-source';
 import { CLIENT_SEARCH_ROLE } from '../../src/migrations/1754250033000-CreateClientSearch';
 import { TENANT_REGISTRY_ROLE } from '../../src/migrations/1754250034000-CreatePlatformOperations';
@@ -70,7 +70,7 @@ export function useOwnerLogin(db: TestDatabase, memberOf: readonly string[]): Ow
       await client.query(`ALTER DATABASE ${client.escapeIdentifier(db.name)} OWNER TO ${role}`);
     });
     // PostgreSQL 15+ gives schema public to the database owner (pg_database_owner); 14 leaves it
-    // to the bootstrap superuser, so hand it over as the README tells a deployment on 14 to do.
+    // to the bootstrap superuser, so hand it over as docs/tenancy.md (Roles) tells a deployment on 14 to do.
     await withAdminClient(db.settings, (client) => client.query(`ALTER SCHEMA public OWNER TO ${role}`));
     const admin = db.settings;
     settings = { ...admin, username: role, password, url: toDatabaseUrl({ ...admin, username: role, password }, admin.database) };
@@ -91,7 +91,7 @@ export function useOwnerLogin(db: TestDatabase, memberOf: readonly string[]): Ow
       return current();
     },
     async connect() {
-      const dataSource = new FoundationDataSource(buildDataSourceOptions(current()), current());
+      const dataSource = foundationDataSourceFor(current());
       await dataSource.initialize();
       opened.push(dataSource);
       return dataSource;

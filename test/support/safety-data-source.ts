@@ -1,6 +1,6 @@
 import { MigrationInterface } from 'typeorm';
 import { ConnectionSettings } from '../../src/database/connection-settings';
-import { buildDataSourceOptions } from '../../src/database/data-source-options';
+import { foundationDataSourceFor } from '../../src/database/data-sources';
 import { FoundationDataSource } from '../../src/database/foundation-data-source';
 
 /**
@@ -11,10 +11,7 @@ export async function dataSourceWithMigrations(
   settings: ConnectionSettings,
   migrations: (Function | MigrationInterface)[],
 ): Promise<FoundationDataSource> {
-  const dataSource = new FoundationDataSource(
-    { ...buildDataSourceOptions(settings), migrations: migrations as Function[] },
-    settings,
-  );
+  const dataSource = foundationDataSourceFor(settings, { migrations: migrations as Function[] });
   await dataSource.initialize();
   return dataSource;
 }

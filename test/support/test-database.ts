@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { ConnectionSettings } from '../../src/database/connection-settings';
-import { buildDataSourceOptions } from '../../src/database/data-source-options';
+import { foundationDataSourceFor } from '../../src/database/data-sources';
 import { FoundationDataSource } from '../../src/database/foundation-data-source';
 import { createDatabase, dropDatabase, migratedTemplateName, testAdminSettings, uniqueDatabaseName } from './databases';
 
@@ -23,7 +23,7 @@ export function useTestDatabase(kind: 'migrated' | 'empty' = 'migrated'): TestDa
   beforeAll(async () => {
     const name = uniqueDatabaseName(kind);
     const settings = await createDatabase(admin(), name, kind === 'migrated' ? migratedTemplateName() : undefined);
-    const dataSource = new FoundationDataSource(buildDataSourceOptions(settings), settings);
+    const dataSource = foundationDataSourceFor(settings);
     await dataSource.initialize();
     current = { name, settings, dataSource };
   });

@@ -65,6 +65,18 @@ describe('resolve_ciam_login', () => {
     );
   });
 
+  it('follows a subject relinked to another user, and a deactivated provider signs nobody in', async () => {
+    const issuer = 'https://relink.example.org/';
+    const first = await linkedUser(tenantA, 'subject-relinked', issuer);
+    expect(await resolveLogin(app, issuer, 'subject-relinked')).toEqual([{ tenantId: tenantA, userId: first }]);
+    // The subject is handed to another user: the old link stays as history, unlinked.
+    await owner(`UPDATE user_ciam_mappings SET unlinked_at = now() WHERE user_id = $1`, [first]);
+    const second = await linkedUser(tenantA, 'subject-relinked', issuer);
+    expect(await resolveLogin(app, issuer, 'subject-relinked')).toEqual([{ tenantId: tenantA, userId: second }]);
+    await owner(`UPDATE ciam_systems SET is_active = false WHERE tenant_id = $1 AND issuer_url = $2`, [tenantA, issuer]);
+    expect(await resolveLogin(app, issuer, 'subject-relinked')).toEqual([]);
+  });
+
   it('opens nothing else: the CIAM tables stay invisible without a tenant', async () => {
     for (const table of ['ciam_systems', 'user_ciam_mappings', 'users']) {
       const [{ n }] = await app.query(`SELECT count(*)::int AS n FROM ${table}`);

@@ -9,7 +9,7 @@ export class MigrationSafetyError extends Error {
 
   constructor(
     message: string,
-    /** Suggested process exit code for this project's CLI (see README, Deploy safety). */
+    /** Suggested process exit code for this project's CLI (see docs/operations.md, Deploy safety). */
     readonly exitCode: number,
     options?: { cause?: unknown },
   ) {

@@ -2,7 +2,7 @@
  * Deploy safety on top of TypeORM's migrations: an advisory lock around every run, checksums
  * of applied migrations, session timeouts, previews (plan), status as a gate, multi-step
  * revert. FoundationDataSource routes TypeORM's runMigrations/undoLastMigration through it, so
- * the TypeORM CLI gets it too. README, "Deploy safety", describes the behaviour.
+ * the TypeORM CLI gets it too. docs/operations.md, "Deploy safety", describes the behaviour.
  */
 export { captureMigrationSql, createRecordingQueryRunner } from './capture-migration-sql';
 export { migrationChecksum, migrationNameOf, compareChecksums } from './checksums';

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { DataSource, MigrationInterface } from 'typeorm';
-import { buildDataSourceOptions } from '../data-source-options';
+import { MigrationInterface } from 'typeorm';
+import { dataSourceFor } from '../data-sources';
 import { parseDatabaseUrl } from '../connection-settings';
 import { projectRoot } from '../project-root';
 import { migrationChecksum, migrationNameOf } from './checksums';
@@ -31,7 +31,7 @@ export interface ManifestComparison {
 
 /** Checksums as a deploy computes them: with the project's DataSource options (naming strategy). */
 export async function currentChecksums(migrations: MigrationInterface[]): Promise<Record<string, string>> {
-  const offline = new DataSource(buildDataSourceOptions(parseDatabaseUrl('postgres://offline@localhost:5432/offline', {})));
+  const offline = dataSourceFor(parseDatabaseUrl('postgres://offline@localhost:5432/offline', {}));
   const result: Record<string, string> = {};
   for (const migration of migrations) result[migrationNameOf(migration)] = await migrationChecksum(migration, offline);
   return result;

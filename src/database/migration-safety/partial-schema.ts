@@ -4,7 +4,7 @@ import { SchemaModel } from '../../schema/schema-model';
 import { ScratchDatabaseError, withEmptyScratchDatabase } from '../../schema/scratch-server';
 import { readProjectSchema } from '../../schema/snapshot-file';
 import { ConnectionSettings } from '../connection-settings';
-import { buildDataSourceOptions } from '../data-source-options';
+import { dataSourceFor } from '../data-sources';
 import { captureMigrationSql } from './capture-migration-sql';
 import { migrationNameOf } from './checksums';
 import { EXIT, MigrationSafetyError } from './errors';
@@ -170,7 +170,7 @@ export async function migrateScratchStepwise(
   const settings = (dataSource as DataSource & { settings?: ConnectionSettings }).settings;
   if (!settings) throw new ScratchDatabaseError('this DataSource does not say where it connects, so no scratch database can be made beside it');
   await withEmptyScratchDatabase(settings, async (scratchSettings) => {
-    const scratch = new DataSource({ ...buildDataSourceOptions(scratchSettings), migrations: [] });
+    const scratch = dataSourceFor(scratchSettings, { migrations: [] });
     await scratch.initialize();
     const runner = scratch.createQueryRunner('master');
     try {

@@ -7,7 +7,7 @@ export type ChecksumState = 'ok' | 'legacy' | 'unrecorded' | 'mismatch' | 'unkno
 
 export interface MigrationStatus {
   upToDate: boolean;
-  /** The exit code `migration:status` ends with (README, Deploy safety). */
+  /** The exit code `migration:status` ends with (docs/operations.md, Deploy safety). */
   exitCode: number;
   applied: {
     name: string;

@@ -3,7 +3,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { buildDataSourceOptions } from '../../src/database/data-source-options';
 import { FoundationDataSource } from '../../src/database/foundation-data-source';
-import { checkSchema, CheckResult, formatCheck } from '../../src/schema/schema-check';
+import { checkSchema, CheckResult, formatCheck, MigratedReference } from '../../src/schema/schema-check';
+import { withMigratedScratchDatabase } from '../../src/schema/scratch-database';
 import { diffSchemas, formatDifferences } from '../../src/schema/schema-diff';
 import { readProjectSchema, readSnapshotFile, serializeSchema } from '../../src/schema/snapshot-file';
 import { runProjectCli } from '../support/cli';
@@ -25,14 +26,22 @@ async function onMigratedClone<T>(sql: string[], work: (dataSource: FoundationDa
   }
 }
 
-const driftAfter = (sql: string[]): Promise<CheckResult> => onMigratedClone(sql, (dataSource) => checkSchema(dataSource));
+/**
+ * The check's reference, "freshly migrated from the migrations": a clone of the template global
+ * setup migrated, instead of migrating a scratch database from nothing for every case. The
+ * first case and the command below use the real scratch database.
+ */
+const templateClone: MigratedReference = (_settings, work) => onMigratedClone([], work);
+
+const driftAfter = (sql: string[], reference: MigratedReference = templateClone): Promise<CheckResult> =>
+  onMigratedClone(sql, (dataSource) => checkSchema(dataSource, undefined, reference));
 
 /** The report of the "database vs migrations" comparison. */
 const databaseSection = (result: CheckResult) => result.sections[1]!.report.join('\n');
 
 describe('schema:check', () => {
   it('passes on a freshly migrated database: entities, migrations, database and committed snapshot agree', async () => {
-    const result = await driftAfter([]);
+    const result = await driftAfter([], withMigratedScratchDatabase);
     expect(formatCheck(result)).toContain('schema:check: no drift');
     expect(result.sections.map((s) => s.report)).toEqual([[], [], [], []]);
     expect(result.ok).toBe(true);
@@ -130,7 +139,7 @@ describe('schema:check', () => {
     try {
       const file = path.join(dir, 'snapshot.json');
       writeFileSync(file, serializeSchema(stale));
-      const result = await onMigratedClone([], (dataSource) => checkSchema(dataSource, file));
+      const result = await onMigratedClone([], (dataSource) => checkSchema(dataSource, file, templateClone));
       expect(result.ok).toBe(false);
       expect(result.sections[2]!.report.join('\n')).toMatch(/index facility_staff\.ix_facility_staff_tenant_id_user_id\n\s+only in migrations: /);
     } finally {

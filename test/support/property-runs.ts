@@ -11,12 +11,13 @@ export const RUNS_VARIABLE = 'FOUNDATION_PROPERTY_RUNS';
 export const SEED_VARIABLE = 'FOUNDATION_PROPERTY_SEED';
 export const DEFAULT_RUNS = 25;
 
-export function propertySettings(property: string, env: NodeJS.ProcessEnv = process.env): { numRuns: number; seed: number } {
+export function propertySettings(property: string, env: NodeJS.ProcessEnv = process.env): { numRuns: number; seed: number; timeoutMs: number } {
   const numRuns = parseInteger(env[RUNS_VARIABLE], RUNS_VARIABLE) ?? DEFAULT_RUNS;
   if (numRuns < 1) throw new Error(`${RUNS_VARIABLE} must be at least 1, not ${numRuns}`);
   const seed = parseInteger(env[SEED_VARIABLE], SEED_VARIABLE) ?? (Math.random() * 2 ** 31) | 0;
   process.stdout.write(`property "${property}": ${numRuns} runs, seed ${seed} (replay with ${SEED_VARIABLE}=${seed})\n`);
-  return { numRuns, seed };
+  // jest's per-test limit, scaled with the runs (a run takes well under a second on a busy machine).
+  return { numRuns, seed, timeoutMs: 60_000 + numRuns * 2_000 };
 }
 
 function parseInteger(value: string | undefined, name: string): number | undefined {

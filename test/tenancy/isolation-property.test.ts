@@ -41,7 +41,7 @@ type Operation = typeof operation extends fc.Arbitrary<infer T> ? T : never;
 /** Operations in batches: one batch's operations run at once, on different pooled connections. */
 const batches = fc.array(fc.array(operation, { minLength: 1, maxLength: 4 }), { minLength: 1, maxLength: 4 });
 
-const { numRuns, seed } = propertySettings('tenant isolation');
+const { numRuns, seed, timeoutMs } = propertySettings('tenant isolation');
 
 /**
  * Random tenants (2 or 3, any table possibly empty for any of them), then random sequences of
@@ -224,5 +224,5 @@ describe('tenant isolation holds for random data and random operations', () => {
       }),
       { numRuns, seed },
     );
-  });
+  }, timeoutMs);
 });

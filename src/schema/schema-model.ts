@@ -93,3 +93,53 @@ export interface FunctionModel {
   definition: string[];
   grants: Record<string, string>;
 }
+
+/**
+ * The schema model plus what a whole-catalog comparison also needs (readCatalog): the tests that
+ * prove a migration's `down` restores everything its `up` changed, and that `migration:plan`
+ * applied by psql equals `migration:run`. Left out of the committed snapshot and of
+ * schema:check because it varies between environments that are equally correct (partition
+ * names carry dates, roles are shared by the whole cluster, settings are per database).
+ */
+export interface CatalogModel extends SchemaModel {
+  extras: CatalogExtras;
+}
+
+export interface CatalogExtras {
+  /** Partitions, described as tables, with their parent and bound. */
+  partitions: Record<string, PartitionModel>;
+  /** Every sequence, owned by a column or not: owner, owning column and grants. */
+  sequences: Record<string, SequenceModel>;
+  /** Event triggers (database-wide): event, function, enabled state and tags in one line. */
+  eventTriggers: Record<string, string>;
+  /** The project's roles (ROLE_PREFIX): attributes and memberships. */
+  roles: Record<string, RoleModel>;
+  /** `ALTER ROLE ... IN DATABASE` / `ALTER DATABASE ... SET` settings of this database, by role ("(all)" for every role). */
+  roleSettings: Record<string, string[]>;
+  /** Privileges on the database itself (CONNECT, CREATE, TEMPORARY), by grantee. */
+  databaseGrants: Record<string, string>;
+}
+
+/** Roles the migrations create are named foundation_*; test and deployment logins are not compared. */
+export const ROLE_PREFIX = 'foundation_';
+
+export interface PartitionModel extends TableModel {
+  parent: string;
+  bound: string;
+}
+
+export interface SequenceModel {
+  owner: string;
+  /** "table.column" for a sequence a column owns (serial, identity), else null. */
+  ownedBy: string | null;
+  grants: Record<string, string>;
+}
+
+export interface RoleModel {
+  /** e.g. "NOLOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS INHERIT". */
+  attributes: string;
+  /** Roles it is a member of ("*" marks ADMIN OPTION). */
+  memberOf: string[];
+  /** Its members among the project's roles and the migrating owner (logins of tests and deployments are left out). */
+  members: string[];
+}

@@ -17,7 +17,6 @@ import {
 import type { ChainProblem } from '../../src/audit';
 import { FoundationDataSource } from '../../src/database/foundation-data-source';
 import { enterTenant, installTenantContextKey, resolveTenantContextKey } from '../../src/database/tenant-context';
-import { AUDIT_READER_ROLE } from '../../src/migrations/1754250062000-CreateAuditChainReading';
 import { breakGlassSql } from '../../src/migrations/support/audit-ddl-guard';
 import { useAppLogin } from '../support/app-login';
 import { createMonthPartition, importHistoricEvents } from '../support/audit';
@@ -40,7 +39,7 @@ const brief = (problems: ChainProblem[]) => problems.map(({ kind, sequence, last
 describe('audit log upkeep and evidence with an owner that is not a superuser', () => {
   const db = useTestDatabase('empty');
   const owner = useOwnerLogin(db, FUNCTION_OWNING_ROLES);
-  const reader = useAppLogin(db, [AUDIT_READER_ROLE]);
+  const reader = useAppLogin(db, ['foundation_audit_reader']);
   let ownerSource: FoundationDataSource;
   let readerSource: DataSource;
   const tenants = [randomUUID(), randomUUID()].sort();

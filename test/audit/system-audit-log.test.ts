@@ -8,7 +8,6 @@ import {
   verifyAuditLogs,
 } from '../../src/audit';
 import { enterTenant, resolveLogin, withPlatformRole } from '../../src/database/tenant-context';
-import { APPLICATION_ROLE } from '../../src/migrations/1754250030000-CreateApplicationRole';
 import { useAppLogin } from '../support/app-login';
 import { disableDdlGuard } from '../support/audit';
 import { tablePrivilegesOf } from '../support/privileges';
@@ -65,7 +64,7 @@ describe('the system audit log', () => {
       `SELECT a.attname FROM pg_attribute a WHERE a.attrelid IN ('system_audit_log'::regclass, 'system_audit_log_chains'::regclass) AND a.attnum > 0 AND NOT a.attisdropped`,
     );
     expect(columns.map((c) => c.attname)).not.toContain('tenant_id');
-    expect((await tablePrivilegesOf(db.dataSource, APPLICATION_ROLE)).map((row) => row.relname)).not.toEqual(expect.arrayContaining(['system_audit_log']));
+    expect((await tablePrivilegesOf(db.dataSource, 'foundation_app')).map((row) => row.relname)).not.toEqual(expect.arrayContaining(['system_audit_log']));
     const tenantId = await createTenant(owner);
     for (const sql of [
       'SELECT * FROM system_audit_log',

@@ -1,4 +1,4 @@
-import { PLACEMENT_SPECIALIST_ROLES, PlacementRecordSpecialist } from '../../src/entities';
+import { PlacementRecordSpecialist } from '../../src/entities';
 import { makePlacementRecordSpecialist, unknownId } from '../support/factories';
 import { seedClinicalWorld } from '../support/fixtures';
 import { withForeignKeysDisabled } from '../support/foreign-keys';
@@ -22,7 +22,7 @@ describe('placement_record_specialists: database rules and class-validator agree
   });
 
   it('placement_specialist_role_enum: only the declared roles', () =>
-    probe({ rule: 'placement_specialist_role_enum', property: 'role', accepted: [...PLACEMENT_SPECIALIST_ROLES], rejected: ['surgeon'] }));
+    probe({ rule: 'placement_specialist_role_enum', property: 'role', accepted: ['primary_care', 'consulting', 'referring', 'therapy', 'other'], rejected: ['surgeon'] }));
 
   it('uq_placement_record_specialists_link: a specialist once per record among live links', async () => {
     tested.add('uq_placement_record_specialists_link');

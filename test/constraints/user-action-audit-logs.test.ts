@@ -1,4 +1,4 @@
-import { AUDIT_ACTIONS, UserActionAuditLog, UserActionAuditLogChain } from '../../src/entities';
+import { UserActionAuditLog, UserActionAuditLogChain } from '../../src/entities';
 import { makeTenant, unknownId } from '../support/factories';
 import { withForeignKeysDisabled } from '../support/foreign-keys';
 import { outcomeOf, probeRule, RuleSamples, rulesOfTable } from '../support/rule-check';
@@ -36,7 +36,7 @@ describe('user_action_audit_logs: database rules and class-validator agree', () 
   });
 
   it('audit_action_enum: only the declared actions', () =>
-    probe({ rule: 'audit_action_enum', property: 'action', accepted: [...AUDIT_ACTIONS], rejected: ['hack', 'READ', ''] }));
+    probe({ rule: 'audit_action_enum', property: 'action', accepted: ['create', 'read', 'update', 'delete', 'restore', 'login', 'logout', 'login_failed', 'export', 'print', 'share', 'permission_change', 'break_glass'], rejected: ['hack', 'READ', ''] }));
 
   it('chk_user_action_audit_logs_entity_type_format: a snake_case name of at most 63 characters', () =>
     probe({

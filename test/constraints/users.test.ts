@@ -1,4 +1,4 @@
-import { User, USER_ROLES, USER_STATUSES } from '../../src/entities';
+import { User } from '../../src/entities';
 import { makeUser, unknownId } from '../support/factories';
 import { seedTwoTenants, TwoTenants } from '../support/fixtures';
 import { outcomeOf, probeRule, RuleSamples, rulesOfTable } from '../support/rule-check';
@@ -42,8 +42,8 @@ describe('users: database rules and class-validator agree', () => {
     }));
 
   it('user_role_enum and user_status_enum: only the declared values', async () => {
-    await probe({ rule: 'user_role_enum', property: 'role', accepted: [...USER_ROLES], rejected: ['admin', 'root'] });
-    await probe({ rule: 'user_status_enum', property: 'status', accepted: [...USER_STATUSES], rejected: ['deleted'] });
+    await probe({ rule: 'user_role_enum', property: 'role', accepted: ['platform_admin', 'tenant_admin', 'facility_manager', 'staff', 'viewer'], rejected: ['admin', 'root'] });
+    await probe({ rule: 'user_status_enum', property: 'status', accepted: ['invited', 'active', 'suspended', 'deactivated'], rejected: ['deleted'] });
   });
 
   it('uq_users_tenant_id_email: one live user per e-mail and tenant, compared case-insensitively', async () => {

@@ -17,7 +17,7 @@ describe('the CLI DataSource (ormconfig.ts)', () => {
         'Cannot connect to PostgreSQL at 127.0.0.1:1 (database "postgres", user "postgres"): connection refused',
       ],
     ])('%s', async (_case, url, message) => {
-      const result = await runTypeormCli(['migration:show'], { DATABASE_URL: url });
+      const result = await runTypeormCli(['migration:show'], { DATABASE_URL: url }, 'ts-node');
       expect(result.code).not.toBe(0);
       const errorLines = result.stderr.split('\n').filter((line) => line.trim() !== '');
       expect(errorLines).toHaveLength(1);
@@ -36,11 +36,11 @@ describe('the CLI DataSource (ormconfig.ts)', () => {
     afterAll(() => rmSync(pgdata, { recursive: true, force: true }));
 
     it('is created on first use, migrated, reused, and stopped after each command', async () => {
-      const first = await runTypeormCli(['migration:run'], { FOUNDATION_PGDATA_DIR: pgdata, FOUNDATION_EMBEDDED: '1' });
+      const first = await runTypeormCli(['migration:run'], { FOUNDATION_PGDATA_DIR: pgdata, FOUNDATION_EMBEDDED: '1' }, 'ts-node');
       expect(first.code).toBe(0);
       expect(first.stdout).toContain('Migration CreateFacilityStaff1754250024000 has been executed successfully');
 
-      const second = await runTypeormCli(['migration:run'], { FOUNDATION_PGDATA_DIR: pgdata, FOUNDATION_EMBEDDED: '1' });
+      const second = await runTypeormCli(['migration:run'], { FOUNDATION_PGDATA_DIR: pgdata, FOUNDATION_EMBEDDED: '1' }, 'ts-node');
       expect(second.code).toBe(0);
       expect(second.stdout).toContain('No migrations are pending');
 
@@ -55,13 +55,13 @@ describe('the CLI DataSource (ormconfig.ts)', () => {
       const broken = mkdtempSync(path.join(os.tmpdir(), 'foundation-pgdata-broken-'));
       chmodSync(broken, 0o755);
       try {
-        const first = await runTypeormCli(['migration:show'], { FOUNDATION_PGDATA_DIR: broken, FOUNDATION_EMBEDDED: '1' });
+        const first = await runTypeormCli(['migration:show'], { FOUNDATION_PGDATA_DIR: broken, FOUNDATION_EMBEDDED: '1' }, 'ts-node');
         expect(first.code).toBe(0);
         const cluster = readdirSync(broken).find((name) => /^pg\d+-dev$/.test(name))!;
         // A cluster from an unknown major version: the postmaster refuses to start.
         writeFileSync(path.join(broken, cluster, 'PG_VERSION'), '99\n');
 
-        const result = await runTypeormCli(['migration:show'], { FOUNDATION_PGDATA_DIR: broken, FOUNDATION_EMBEDDED: '1' });
+        const result = await runTypeormCli(['migration:show'], { FOUNDATION_PGDATA_DIR: broken, FOUNDATION_EMBEDDED: '1' }, 'ts-node');
         expect(result.code).not.toBe(0);
         const errorLines = result.stderr.split('\n').filter((line) => line.trim() !== '');
         expect(errorLines).toEqual([expect.stringContaining(`failed to start`)]);
@@ -76,9 +76,9 @@ describe('the CLI DataSource (ormconfig.ts)', () => {
     const db = useTestDatabase('empty');
 
     it('migrates that database, then finds nothing pending', async () => {
-      const first = await runTypeormCli(['migration:run'], { DATABASE_URL: db.settings.url });
+      const first = await runTypeormCli(['migration:run'], { DATABASE_URL: db.settings.url }, 'ts-node');
       expect(first.code).toBe(0);
-      const second = await runTypeormCli(['migration:show'], { DATABASE_URL: db.settings.url });
+      const second = await runTypeormCli(['migration:show'], { DATABASE_URL: db.settings.url }, 'ts-node');
       expect(second.code).toBe(0);
       expect(second.stdout).toContain('[X] 5 CreateFacilityStaff1754250024000');
       expect(second.stdout).not.toContain('[ ]');

@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CliResult, PROJECT_ROOT, runSafetyCli } from '../support/cli';
+import { compiledFile } from '../support/compiled-project';
 
 // Many CLI processes, each starting or joining an embedded server.
 jest.setTimeout(600_000);
@@ -34,9 +35,9 @@ function runningPostmaster(root: string): number | undefined {
 /** Starts a project command in the background, for killing it midway. */
 function startCommand(args: string[], env: NodeJS.ProcessEnv): { child: ChildProcess; done: Promise<CliResult> } {
   const { DATABASE_URL: _ignored, ...inherited } = process.env;
-  const child = spawn(path.join(PROJECT_ROOT, 'node_modules/.bin/ts-node'), ['src/cli/migrations.ts', ...args], {
+  const child = spawn(process.execPath, [compiledFile('src/cli/migrations.ts'), ...args], {
     cwd: PROJECT_ROOT,
-    env: { ...inherited, TS_NODE_TRANSPILE_ONLY: '1', ...env },
+    env: { ...inherited, ...env },
   });
   let stdout = '';
   let stderr = '';

@@ -3,9 +3,10 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { CatalogSnapshot, snapshotCatalog } from '../../src/database/catalog-snapshot';
 import { ConnectionSettings } from '../../src/database/connection-settings';
 import { MIGRATIONS_TABLE } from '../../src/database/data-source-options';
+import { readCatalog } from '../../src/schema/read-schema';
+import { CatalogModel } from '../../src/schema/schema-model';
 import { runSafetyCli, runTypeorm, runTypeormCli } from '../support/cli';
 import { createDatabase, dropDatabase, testAdminSettings, uniqueDatabaseName } from '../support/databases';
 import { MigrationSet } from '../support/migration-set';
@@ -15,14 +16,14 @@ const execFileAsync = promisify(execFile);
 const PSQL = process.env.PSQL ?? '/usr/bin/psql';
 
 interface Outcome {
-  catalog: CatalogSnapshot;
+  catalog: CatalogModel;
   rows: unknown[];
 }
 
 async function outcomeOf(settings: ConnectionSettings): Promise<Outcome> {
   return withAdminClient(settings, async (client) => ({
     // Nothing excluded: the migrations table's own shape (and its safety columns) must match too.
-    catalog: await snapshotCatalog(async (sql) => (await client.query(sql)).rows),
+    catalog: await readCatalog(async (sql, parameters) => (await client.query(sql, parameters)).rows),
     rows: (await client.query(`SELECT id, "timestamp", name, checksum FROM ${MIGRATIONS_TABLE} ORDER BY id`)).rows,
   }));
 }

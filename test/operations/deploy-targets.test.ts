@@ -5,7 +5,7 @@ import path from 'node:path';
 import { EXIT } from '../../src/cli/exit-codes';
 import { embeddedDefaultRefusal } from '../../src/database/deploy-target';
 import { CliResult, PROJECT_ROOT, runSafetyCli, runTypeormCli } from '../support/cli';
-import { writeCompiledCopy } from '../support/compiled-copy';
+import { compiledFile } from '../support/compiled-project';
 
 jest.setTimeout(600_000);
 
@@ -54,10 +54,10 @@ describe('deploy targets', () => {
   it('NODE_ENV=production and CI refuse, through the project runner and the TypeORM CLI, starting nothing', async () => {
     const env = { ...DEVELOPER, FOUNDATION_PGDATA_DIR: pgdata };
     const results = await Promise.all([
-      runSafetyCli(['run'], { ...env, NODE_ENV: 'production' }),
-      runTypeormCli(['migration:run'], { ...env, NODE_ENV: 'production' }),
-      runSafetyCli(['status'], { ...env, CI: 'true' }),
-      runTypeormCli(['migration:run'], { ...env, CI: 'true' }),
+      runSafetyCli(['run'], { ...env, NODE_ENV: 'production' }, undefined, 'ts-node'),
+      runTypeormCli(['migration:run'], { ...env, NODE_ENV: 'production' }, 'ts-node'),
+      runSafetyCli(['status'], { ...env, CI: 'true' }, undefined, 'ts-node'),
+      runTypeormCli(['migration:run'], { ...env, CI: 'true' }, 'ts-node'),
     ]);
     expectRefusal(results[0]!, 'NODE_ENV=production');
     expectRefusal(results[1]!, 'NODE_ENV=production');
@@ -71,14 +71,13 @@ describe('deploy targets', () => {
     const first = await run('npm', ['run', '--silent', 'migration:run'], env);
     expect(first.code).toBe(EXIT.ok);
     expect(first.stdout).toContain('has been executed successfully');
-    const optedIn = await runSafetyCli(['status'], { ...env, CI: 'true', FOUNDATION_EMBEDDED: '1' });
+    const optedIn = await runSafetyCli(['status'], { ...env, CI: 'true', FOUNDATION_EMBEDDED: '1' }, undefined, 'ts-node');
     expect(optedIn.code).toBe(EXIT.ok);
   });
 
   describe('the compiled path (dist/)', () => {
-    const outDir = path.join(PROJECT_ROOT, 'dist', `.test-build-targets-${process.pid}`);
-    beforeAll(() => writeCompiledCopy(outDir));
-    afterAll(() => rmSync(outDir, { recursive: true, force: true }));
+    // The test run's compiled copy (compiled-project.ts), laid out as `npm run build` does.
+    const outDir = path.dirname(compiledFile('ormconfig.ts'));
 
     it('refuses the embedded default, in its own CLI and through `typeorm -d dist/ormconfig.js`', async () => {
       const env = { ...DEVELOPER, FOUNDATION_PGDATA_DIR: pgdata };

@@ -5,6 +5,7 @@ import { toDatabaseUrl } from '../../src/database/connection-settings';
 import { CliResult, PROJECT_ROOT, runSafetyCli, runTypeormCli } from '../support/cli';
 import { testAdminSettings } from '../support/databases';
 import { FakeServer, startFakeServer } from '../support/fake-servers';
+import { compiledFile } from '../support/compiled-project';
 import { MigrationSet } from '../support/migration-set';
 import { useTestDatabase } from '../support/test-database';
 import { withAdminClient } from '../support/test-server';
@@ -142,8 +143,8 @@ describe('start-up failures', () => {
     }
 
     it.each([
-      ['the project runner', (set: MigrationSet) => [path.join(PROJECT_ROOT, 'node_modules/.bin/ts-node'), 'src/cli/migrations.ts', '-d', set.dataSourceFile, 'run']],
-      ['the TypeORM CLI', (set: MigrationSet) => [path.join(PROJECT_ROOT, 'node_modules/.bin/typeorm-ts-node-commonjs'), 'migration:run', '-d', set.dataSourceFile]],
+      ['the project runner', (set: MigrationSet) => [process.execPath, compiledFile('src/cli/migrations.ts'), '-d', set.dataSourceFile, 'run']],
+      ['the TypeORM CLI', (set: MigrationSet) => [process.execPath, path.join(PROJECT_ROOT, 'node_modules/typeorm/cli.js'), 'migration:run', '-d', set.dataSourceFile]],
     ])('through %s: one line, exit 130, the migration rolled back and unrecorded', async (_via, command) => {
       const set = new MigrationSet([slow], { commandLine: true });
       try {

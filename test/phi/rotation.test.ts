@@ -1,6 +1,5 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Client as PgClient } from 'pg';
 import { DataSource, EntityManager } from 'typeorm';
@@ -20,6 +19,7 @@ import {
 } from '../../src/phi';
 import { useAppLogin } from '../support/app-login';
 import { PROJECT_ROOT } from '../support/cli';
+import { compiledFile } from '../support/compiled-project';
 import { makeAddress, makeClient, makeMedication, makePlacementRecord } from '../support/factories';
 import { useKeyFolder } from '../support/phi';
 import { createParents, createTenant, Query } from '../support/tenant-data';
@@ -156,9 +156,9 @@ describe('key rotation', () => {
 
   describe('killed midway (SIGKILL of the command) and resumed', () => {
     const rotate = (): ChildProcess =>
-      spawn(path.join(PROJECT_ROOT, 'node_modules/.bin/ts-node'), ['src/cli/phi-keys.ts', 'rotate', '--tenant', tenantA, '--batch-size', '2', '--pause', '150'], {
+      spawn(process.execPath, [compiledFile('src/cli/phi-keys.ts'), 'rotate', '--tenant', tenantA, '--batch-size', '2', '--pause', '150'], {
         cwd: PROJECT_ROOT,
-        env: { ...process.env, TS_NODE_TRANSPILE_ONLY: '1', DATABASE_URL: db.settings.url, FOUNDATION_PHI_KEY_DIR: keys.path },
+        env: { ...process.env, DATABASE_URL: db.settings.url, FOUNDATION_PHI_KEY_DIR: keys.path },
         stdio: ['ignore', 'pipe', 'pipe'],
       });
     const finished = (child: ChildProcess) =>

@@ -1,7 +1,8 @@
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import ts from 'typescript';
-import { PROJECT_ROOT } from './cli';
+
+const PROJECT_ROOT = path.resolve(__dirname, '../..');
 
 /**
  * The deploy path's JavaScript (ormconfig.js and src/**), transpiled file by file into
@@ -12,8 +13,7 @@ import { PROJECT_ROOT } from './cli';
 export function writeCompiledCopy(outDir: string): void {
   const { config } = ts.readConfigFile(path.join(PROJECT_ROOT, 'tsconfig.json'), ts.sys.readFile);
   const { options } = ts.convertCompilerOptionsFromJson(config.compilerOptions, PROJECT_ROOT);
-  const sources = ['ormconfig.ts', ...listTs(path.join(PROJECT_ROOT, 'src')).map((file) => path.relative(PROJECT_ROOT, file))];
-  for (const source of sources) {
+  for (const source of listProjectSources()) {
     const { outputText } = ts.transpileModule(readFileSync(path.join(PROJECT_ROOT, source), 'utf8'), {
       compilerOptions: { ...options, sourceMap: false, declaration: false },
       fileName: source,
@@ -22,6 +22,11 @@ export function writeCompiledCopy(outDir: string): void {
     mkdirSync(path.dirname(target), { recursive: true });
     writeFileSync(target, outputText);
   }
+}
+
+/** ormconfig.ts and every source under src/, relative to the project root. */
+export function listProjectSources(): string[] {
+  return ['ormconfig.ts', ...listTs(path.join(PROJECT_ROOT, 'src')).map((file) => path.relative(PROJECT_ROOT, file))].sort();
 }
 
 function listTs(dir: string): string[] {

@@ -8,6 +8,7 @@ import { installTenantContextKey } from '../../src/database/tenant-context/key-s
 import { LOCAL_KEK_FOLDER_VARIABLE } from '../../src/phi/kek/configure';
 import { ADMIN_URL_VARIABLE, createDatabase, TEMPLATE_VARIABLE, uniqueDatabaseName } from './databases';
 import { TEST_ROLE_PREFIX } from './app-login';
+import { BUILD_VARIABLE, buildTestCopy } from './compiled-project';
 import { startTestServer, TEST_DATABASE_PREFIX, TestServer, withAdminClient } from './test-server';
 
 /** Handed from global setup to global teardown, which run in the same process. */
@@ -46,6 +47,9 @@ export default async function globalSetup(): Promise<void> {
   // shred a tenant, say) use useKeyFolder() from phi.ts.
   const keyFolder = mkdtempSync(path.join(os.tmpdir(), 'foundation-phi-keys-'));
   process.env[LOCAL_KEK_FOLDER_VARIABLE] = keyFolder;
+
+  // The commands the tests start run on this compiled copy (test/support/cli.ts).
+  process.env[BUILD_VARIABLE] = buildTestCopy();
 
   process.env[ADMIN_URL_VARIABLE] = server.admin.url;
   process.env[TEMPLATE_VARIABLE] = template;

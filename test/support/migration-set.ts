@@ -1,7 +1,7 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { PROJECT_ROOT } from './cli';
+import { compiledFile } from './compiled-project';
 
 /** One test-only migration: its SQL, one statement per string. */
 export interface MigrationSpec {
@@ -16,7 +16,8 @@ export interface MigrationSpec {
 /**
  * A throw-away folder holding a migration set as plain CommonJS files (no imports, so they
  * load from anywhere) and `datasource.js`, which exports a FoundationDataSource on
- * DATABASE_URL with those migrations: the file both CLIs take with `-d`.
+ * DATABASE_URL with those migrations: the file both CLIs take with `-d`. It requires the
+ * project's compiled copy (compiled-project.ts), so plain `node` runs both CLIs on it.
  */
 export class MigrationSet {
   readonly dir = mkdtempSync(path.join(os.tmpdir(), 'foundation-migration-set-'));
@@ -30,10 +31,10 @@ export class MigrationSet {
   constructor(specs: MigrationSpec[], { commandLine = false }: { commandLine?: boolean } = {}) {
     mkdirSync(this.migrationsDir);
     for (const spec of specs) this.write(spec);
-    const src = (file: string) => JSON.stringify(path.join(PROJECT_ROOT, 'src/database', file));
+    const src = (file: string) => JSON.stringify(compiledFile(`src/database/${file}.ts`));
     writeFileSync(
       this.dataSourceFile,
-      `// Loaded under ts-node, which compiles the project's TypeScript sources it requires.
+      `// The project's compiled JavaScript (the test run's copy), as a deploy would load it.
 const { buildDataSourceOptions } = require(${src('data-source-options')});
 const { FoundationDataSource } = require(${src('foundation-data-source')});
 const { parseDatabaseUrl } = require(${src('connection-settings')});
@@ -43,7 +44,7 @@ const create = async () => new FoundationDataSource(
   settings,
 );
 ${commandLine
-  ? `exports.default = require(${JSON.stringify(path.join(PROJECT_ROOT, 'src/cli/command-line-data-source'))}).openCommandLineDataSource(process.env, create);`
+  ? `exports.default = require(${JSON.stringify(compiledFile('src/cli/command-line-data-source.ts'))}).openCommandLineDataSource(process.env, create);`
   : 'exports.default = create();'}
 `,
     );

@@ -40,6 +40,8 @@ export interface TableWriter {
    * this tenant's id and another tenant's parents must fail with 23503.
    */
   referencesParents?: boolean;
+  /** The parents its row points at (none when absent): with none of one kind, it gets no rows. */
+  needs?: (keyof Parents)[];
 }
 
 const unique = () => randomBytes(6).toString('hex');
@@ -75,6 +77,7 @@ export const TABLE_WRITERS: Record<string, TableWriter> = {
     touch: `capacity = capacity + 1`,
   },
   clients: {
+    needs: ['facilityId'],
     insert: (query, tenantId, parents) =>
       returningId(
         query(
@@ -87,6 +90,7 @@ export const TABLE_WRITERS: Record<string, TableWriter> = {
     touch: `status = 'waitlisted'`,
   },
   facility_staff: {
+    needs: ['facilityId', 'userId'],
     // Ended assignments, so that any number of them may link the same facility and user.
     insert: (query, tenantId, parents) =>
       returningId(
@@ -109,6 +113,7 @@ export const TABLE_WRITERS: Record<string, TableWriter> = {
     touch: `display_name = 'Renamed IdP'`,
   },
   user_ciam_mappings: {
+    needs: ['userId', 'ciamSystemId'],
     // Unlinked at once, so that any number of them may name the same user.
     insert: (query, tenantId, parents) =>
       returningId(
@@ -121,6 +126,7 @@ export const TABLE_WRITERS: Record<string, TableWriter> = {
     touch: `last_authenticated_at = now()`,
   },
   ciam_group_role_mappings: {
+    needs: ['ciamSystemId'],
     insert: (query, tenantId, parents) =>
       returningId(
         query(
@@ -152,6 +158,7 @@ export const TABLE_WRITERS: Record<string, TableWriter> = {
     touch: `title = 'Renamed form'`,
   },
   placement_records: {
+    needs: ['clientId', 'facilityId', 'formMetadataId'],
     // Cancelled, so that any number of them may name the same client.
     insert: (query, tenantId, parents) =>
       returningId(
@@ -165,6 +172,7 @@ export const TABLE_WRITERS: Record<string, TableWriter> = {
     referencesParents: true,
   },
   placement_record_specialists: {
+    needs: ['placementRecordId', 'specialistId'],
     // Soft-deleted, so that any number of them may link the same record and specialist.
     insert: (query, tenantId, parents) =>
       returningId(
@@ -178,6 +186,7 @@ export const TABLE_WRITERS: Record<string, TableWriter> = {
     referencesParents: true,
   },
   medications: {
+    needs: ['clientId', 'specialistId'],
     insert: (query, tenantId, parents) =>
       returningId(
         query(
@@ -191,6 +200,7 @@ export const TABLE_WRITERS: Record<string, TableWriter> = {
     referencesParents: true,
   },
   addresses: {
+    needs: ['clientId'],
     insert: (query, tenantId, parents) =>
       returningId(
         query(
@@ -202,6 +212,7 @@ export const TABLE_WRITERS: Record<string, TableWriter> = {
     referencesParents: true,
   },
   form_field_contributions: {
+    needs: ['placementRecordId', 'formMetadataId'],
     insert: (query, tenantId, parents) =>
       returningId(
         query(
@@ -214,6 +225,7 @@ export const TABLE_WRITERS: Record<string, TableWriter> = {
     referencesParents: true,
   },
   form_field_contributors: {
+    needs: ['contributionId', 'userId'],
     // Soft-deleted, so that any number of them may name the same contribution and user.
     insert: (query, tenantId, parents) =>
       returningId(
@@ -270,7 +282,7 @@ export type Rows = Record<string, string[]>;
 
 /**
  * Fills every table in TABLE_WRITERS for one tenant, parents first: `count` rows of each (capped
- * by the writer's maxRows), each child pointing at parents chosen by `choose` among the rows
+ * by the writer's maxRows, none when a parent it needs has none), each child pointing at parents chosen by `choose` among the rows
  * made so far. Returns the keys of the rows made.
  */
 export async function seedTenantRows(
@@ -282,7 +294,8 @@ export async function seedTenantRows(
   const rows: Rows = {};
   for (const [position, [table, writer]] of Object.entries(TABLE_WRITERS).entries()) {
     rows[table] = [];
-    const wanted = Math.min(count(table, position), writer.maxRows ?? Infinity);
+    const parentsMissing = writer.needs?.some((kind) => !parentsOf(rows)[kind]) ?? false;
+    const wanted = parentsMissing ? 0 : Math.min(count(table, position), writer.maxRows ?? Infinity);
     for (let i = 0; i < wanted; i++) rows[table]!.push(await writer.insert(query, tenantId, parentsOf(rows, choose)));
   }
   return rows;

@@ -1,6 +1,5 @@
 import { DataSource } from 'typeorm';
-import { APPLICATION_ROLE } from '../../src/migrations/1754250030000-CreateApplicationRole';
-import { AUDIT_MAINTAINER_ROLE, CreateAuditMaintenance1754250036000 } from '../../src/migrations/1754250036000-CreateAuditMaintenance';
+import { CreateAuditMaintenance1754250036000 } from '../../src/migrations/1754250036000-CreateAuditMaintenance';
 import { useAppLogin } from '../support/app-login';
 import { disableDdlGuard } from '../support/audit';
 import { sqlstateOf } from '../support/rule-check';
@@ -42,20 +41,20 @@ describe('audit maintenance role and functions', () => {
   it('the maintainer is a plain NOLOGIN role: no superuser, BYPASSRLS, CREATEROLE, CREATEDB or REPLICATION', async () => {
     const [role] = await db.dataSource.query(
       `SELECT rolsuper, rolbypassrls, rolcanlogin, rolcreaterole, rolcreatedb, rolreplication FROM pg_roles WHERE rolname = $1`,
-      [AUDIT_MAINTAINER_ROLE],
+      ['foundation_audit_maintainer'],
     );
     expect(role).toEqual({ rolsuper: false, rolbypassrls: false, rolcanlogin: false, rolcreaterole: false, rolcreatedb: false, rolreplication: false });
   });
 
   it('it may read the audit rows, the chains and tenant ids, and update only the retention anchor', async () => {
-    const tables = await tablePrivilegesOf(db.dataSource, AUDIT_MAINTAINER_ROLE);
+    const tables = await tablePrivilegesOf(db.dataSource, 'foundation_audit_maintainer');
     expect(tables).toEqual([
       { relname: 'system_audit_log', privileges: 'SELECT' },
       { relname: 'system_audit_log_chains', privileges: 'SELECT' },
       { relname: 'user_action_audit_log_chains', privileges: 'SELECT' },
       { relname: 'user_action_audit_logs', privileges: 'SELECT' },
     ]);
-    const columns = await columnPrivilegesOf(db.dataSource, AUDIT_MAINTAINER_ROLE);
+    const columns = await columnPrivilegesOf(db.dataSource, 'foundation_audit_maintainer');
     expect(columns).toEqual([
       { relname: 'system_audit_log_chains', attname: 'anchor_hash', privilege: 'UPDATE' },
       { relname: 'system_audit_log_chains', attname: 'anchor_sequence', privilege: 'UPDATE' },
@@ -67,7 +66,7 @@ describe('audit maintenance role and functions', () => {
     ]);
     for (const partition of await tenantScopedPartitions(db.dataSource)) {
       const [row] = await db.dataSource.query(`SELECT has_table_privilege($1, $2::regclass, 'SELECT, INSERT, UPDATE, DELETE') AS any`, [
-        AUDIT_MAINTAINER_ROLE,
+        'foundation_audit_maintainer',
         partition,
       ]);
       expect({ partition, any: row.any }).toEqual({ partition, any: false });
@@ -78,9 +77,9 @@ describe('audit maintenance role and functions', () => {
     const policies = await db.dataSource.query(
       `SELECT tablename, policyname, cmd, roles::text[] AS roles, qual, with_check FROM pg_policies
        WHERE schemaname = current_schema() AND roles && ARRAY[$1]::name[] ORDER BY tablename`,
-      [AUDIT_MAINTAINER_ROLE],
+      ['foundation_audit_maintainer'],
     );
-    const roles = [AUDIT_MAINTAINER_ROLE];
+    const roles = ['foundation_audit_maintainer'];
     expect(policies).toEqual([
       { tablename: 'system_audit_log', policyname: 'pol_system_audit_log_audit_maintenance', cmd: 'SELECT', roles, qual: 'true', with_check: null },
       { tablename: 'system_audit_log_chains', policyname: 'pol_system_audit_log_chains_audit_maintenance', cmd: 'ALL', roles, qual: 'true', with_check: 'true' },
@@ -98,13 +97,13 @@ describe('audit maintenance role and functions', () => {
               has_function_privilege('public', p.oid, 'EXECUTE') AS everyone,
               has_function_privilege((SELECT relowner FROM pg_class WHERE oid = 'user_action_audit_logs'::regclass), p.oid, 'EXECUTE') AS table_owner
        FROM pg_proc p WHERE p.oid = ANY ($1::regprocedure[]) ORDER BY 1`,
-      [MAINTAINER_FUNCTIONS, APPLICATION_ROLE],
+      [MAINTAINER_FUNCTIONS, 'foundation_app'],
     );
     rows.sort((a: { signature: string }, b: { signature: string }) => (a.signature < b.signature ? -1 : 1));
     expect(rows).toEqual(
       MAINTAINER_FUNCTIONS.map((signature) => ({
         signature,
-        owner: AUDIT_MAINTAINER_ROLE,
+        owner: 'foundation_audit_maintainer',
         prosecdef: true,
         proconfig: ['search_path=pg_catalog, public, pg_temp'],
         app: false,

@@ -1,4 +1,3 @@
-import { APPLICATION_ROLE } from '../../src/migrations/1754250030000-CreateApplicationRole';
 import { WRITE_GUARD_EXEMPT_TABLES } from '../../src/migrations/support/tenant-write-guard-v1';
 import { tenantScopedPartitions, tenantScopedTables } from '../support/tenant-tables';
 import { useTestDatabase } from '../support/test-database';
@@ -81,7 +80,7 @@ describe('row-level security covers every tenant-scoped table', () => {
        WHERE schemaname = current_schema() AND permissive = 'PERMISSIVE'
          AND (roles && ARRAY['public', $1]::name[])
          AND policyname NOT LIKE 'pol\\_%\\_tenant\\_isolation' AND policyname <> 'pol_tenants_own_row'`,
-      [APPLICATION_ROLE],
+      ['foundation_app'],
     );
     expect(rows).toEqual([]);
   });
@@ -111,7 +110,7 @@ describe('row-level security covers every tenant-scoped table', () => {
       `SELECT rolsuper, rolbypassrls, rolcanlogin, rolcreaterole, rolcreatedb,
               (SELECT count(*)::int FROM pg_shdepend d WHERE d.refobjid = r.oid AND d.deptype = 'o') AS owned
        FROM pg_roles r WHERE rolname = $1`,
-      [APPLICATION_ROLE],
+      ['foundation_app'],
     );
     expect(role).toEqual({ rolsuper: false, rolbypassrls: false, rolcanlogin: false, rolcreaterole: false, rolcreatedb: false, owned: 0 });
   });
@@ -122,14 +121,14 @@ describe('row-level security covers every tenant-scoped table', () => {
   });
 
   it('the application role has exactly the expected privileges: no TRUNCATE, REFERENCES, TRIGGER or DDL', async () => {
-    const rows = await tablePrivilegesOf(db.dataSource, APPLICATION_ROLE);
+    const rows = await tablePrivilegesOf(db.dataSource, 'foundation_app');
     expect(rows).toEqual(
       Object.entries(EXPECTED_APPLICATION_PRIVILEGES)
         .sort(([a], [b]) => (a < b ? -1 : 1))
         .map(([relname, privileges]) => ({ relname, privileges })),
     );
     // Column privileges: on tenants, UPDATE of the name and settings only.
-    const columns = await columnPrivilegesOf(db.dataSource, APPLICATION_ROLE);
+    const columns = await columnPrivilegesOf(db.dataSource, 'foundation_app');
     expect(columns).toEqual([
       { relname: 'tenants', attname: 'name', privilege: 'UPDATE' },
       { relname: 'tenants', attname: 'settings', privilege: 'UPDATE' },
@@ -137,7 +136,7 @@ describe('row-level security covers every tenant-scoped table', () => {
     const [schema] = await db.dataSource.query(
       `SELECT has_schema_privilege($1, current_schema(), 'CREATE') AS app_create,
               has_schema_privilege('public', current_schema(), 'CREATE') AS public_create`,
-      [APPLICATION_ROLE],
+      ['foundation_app'],
     );
     expect(schema).toEqual({ app_create: false, public_create: false });
   });
@@ -146,7 +145,7 @@ describe('row-level security covers every tenant-scoped table', () => {
     for (const partition of await tenantScopedPartitions(db.dataSource)) {
       const [row] = await db.dataSource.query(
         `SELECT has_table_privilege($1, $2::regclass, 'SELECT, INSERT, UPDATE, DELETE') AS any`,
-        [APPLICATION_ROLE, partition],
+        ['foundation_app', partition],
       );
       expect({ partition, any: row.any }).toEqual({ partition, any: false });
     }

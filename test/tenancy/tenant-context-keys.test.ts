@@ -8,8 +8,6 @@ import {
   TenantProofRejectedError,
   withTenant,
 } from '../../src/database/tenant-context';
-import { TENANT_CONTEXT_ROLE } from '../../src/migrations/1754250080000-CreateTenantContextKeys';
-import { APPLICATION_ROLE } from '../../src/migrations/1754250030000-CreateApplicationRole';
 import { useAppLogin } from '../support/app-login';
 import { runProjectCli } from '../support/cli';
 import { tablePrivilegesOf } from '../support/privileges';
@@ -39,13 +37,13 @@ describe('tenant-context keys', () => {
        WHERE grantee <> (SELECT relowner FROM pg_class WHERE oid = 'tenant_context_keys'::regclass)
        GROUP BY grantee ORDER BY 1`,
     );
-    expect(holders).toEqual([{ role: TENANT_CONTEXT_ROLE, privileges: 'DELETE, INSERT, SELECT' }]);
-    expect((await tablePrivilegesOf(db.dataSource, APPLICATION_ROLE)).map((row) => row.relname)).not.toContain('tenant_context_keys');
+    expect(holders).toEqual([{ role: 'foundation_tenant_context', privileges: 'DELETE, INSERT, SELECT' }]);
+    expect((await tablePrivilegesOf(db.dataSource, 'foundation_app')).map((row) => row.relname)).not.toContain('tenant_context_keys');
     const [role] = await db.dataSource.query(
       `SELECT rolsuper, rolbypassrls, rolcanlogin, (SELECT count(*)::int FROM pg_auth_members m JOIN pg_roles r ON r.oid = m.member
                                                      WHERE m.roleid = 'foundation_tenant_context'::regrole AND r.rolname LIKE 'ft_role_%') AS granted_to_logins
        FROM pg_roles WHERE rolname = $1`,
-      [TENANT_CONTEXT_ROLE],
+      ['foundation_tenant_context'],
     );
     expect(role).toEqual({ rolsuper: false, rolbypassrls: false, rolcanlogin: false, granted_to_logins: 0 });
   });
@@ -60,12 +58,12 @@ describe('tenant-context keys', () => {
     );
     const pinned = ['search_path=pg_catalog, public, pg_temp'];
     expect(rows).toEqual([
-      { signature: 'current_tenant_id()', owner: TENANT_CONTEXT_ROLE, prosecdef: true, proconfig: pinned, proparallel: 'r', everyone: true },
-      { signature: 'current_tenant_writable()', owner: TENANT_CONTEXT_ROLE, prosecdef: true, proconfig: pinned, proparallel: 'r', everyone: true },
-      { signature: 'enter_tenant(text)', owner: TENANT_CONTEXT_ROLE, prosecdef: true, proconfig: pinned, proparallel: 'u', everyone: true },
-      { signature: 'install_tenant_context_key(text,bytea)', owner: TENANT_CONTEXT_ROLE, prosecdef: true, proconfig: pinned, proparallel: 'u', everyone: false },
-      { signature: 'list_tenant_context_keys()', owner: TENANT_CONTEXT_ROLE, prosecdef: true, proconfig: pinned, proparallel: 'u', everyone: false },
-      { signature: 'retire_tenant_context_key(text)', owner: TENANT_CONTEXT_ROLE, prosecdef: true, proconfig: pinned, proparallel: 'u', everyone: false },
+      { signature: 'current_tenant_id()', owner: 'foundation_tenant_context', prosecdef: true, proconfig: pinned, proparallel: 'r', everyone: true },
+      { signature: 'current_tenant_writable()', owner: 'foundation_tenant_context', prosecdef: true, proconfig: pinned, proparallel: 'r', everyone: true },
+      { signature: 'enter_tenant(text)', owner: 'foundation_tenant_context', prosecdef: true, proconfig: pinned, proparallel: 'u', everyone: true },
+      { signature: 'install_tenant_context_key(text,bytea)', owner: 'foundation_tenant_context', prosecdef: true, proconfig: pinned, proparallel: 'u', everyone: false },
+      { signature: 'list_tenant_context_keys()', owner: 'foundation_tenant_context', prosecdef: true, proconfig: pinned, proparallel: 'u', everyone: false },
+      { signature: 'retire_tenant_context_key(text)', owner: 'foundation_tenant_context', prosecdef: true, proconfig: pinned, proparallel: 'u', everyone: false },
     ]);
   });
 

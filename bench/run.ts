@@ -23,6 +23,7 @@ import { BenchContext, BenchScale, SectionResult, notMeasured } from './lib/type
 import { measureAuditWrites } from './sections/audit-writes';
 import { measureDeploy } from './sections/deploy';
 import { measureMemory } from './sections/memory';
+import { measurePeer } from './sections/peer';
 import { measurePhi } from './sections/phi';
 import { measureScale } from './sections/scale';
 import { measureTenantContext } from './sections/tenant-context';
@@ -51,6 +52,7 @@ const QUICK: BenchScale = {
 };
 
 const SECTIONS: Record<string, { title: string; run: (ctx: BenchContext) => Promise<SectionResult>; needsBuild?: boolean }> = {
+  peer: { title: 'Peer: stock TypeORM vs the project', run: measurePeer, needsBuild: true },
   deploy: { title: 'Deploy path', run: measureDeploy, needsBuild: true },
   scale: { title: 'Scale: tenant-scoped reads', run: measureScale },
   audit: { title: 'Audit writes', run: measureAuditWrites },

@@ -3,8 +3,8 @@
  * at scale with and without row-level security, audit write rate, test database set-up, the
  * cost of entering a tenant, the migration CLI's memory and field-level encryption (phi), measured
  * side by side in one run. Prints a table and writes bench/results.json. A missed target is
- * reported, never tuned away; a section whose
- * prerequisites the migrated catalog lacks says "not measured" and why.
+ * reported, never tuned away; a section or target that could not be measured says why, and
+ * makes the run exit non-zero (naming each one).
  */
 import 'reflect-metadata';
 import { writeFileSync } from 'node:fs';
@@ -132,7 +132,15 @@ async function main(): Promise<void> {
   } finally {
     await server?.stop();
   }
-  process.exitCode = failed ? 1 : 0;
+  // A target that could not be measured (a section failed, a query as the application role
+  // failed, a prerequisite is missing) fails the run: a verdict nobody could reach is no pass.
+  const unmeasured = sections.flatMap((s) => s.targets.filter((t) => t.met === null).map((t) => `${s.title}: ${t.name}`));
+  const crashed = sections.filter((s) => !s.measured && s.targets.length === 0).map((s) => `${s.title} (${s.reason})`);
+  if (unmeasured.length || crashed.length) {
+    console.error(`\nbench failed: ${unmeasured.length} target(s) not measured${crashed.length ? ` and ${crashed.length} section(s) not measured` : ''}:`);
+    for (const line of [...unmeasured, ...crashed]) console.error(`  - ${line}`);
+  }
+  process.exitCode = failed || unmeasured.length > 0 || crashed.length > 0 ? 1 : 0;
 }
 
 main().catch((error: unknown) => {

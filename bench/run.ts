@@ -15,7 +15,9 @@ import { Client } from 'pg';
 import { parseDatabaseUrl } from '../src/database/connection-settings';
 import { startEmbeddedServer } from '../src/database/embedded-server';
 import { projectRoot } from '../src/database/project-root';
+import { execFileSync } from 'node:child_process';
 import { describeMachine } from './lib/machine';
+import { renderReadme } from './lib/readme';
 import { printReport, verdict } from './lib/report';
 import { timeProcessOrFail } from './lib/run-process';
 import { round } from './lib/stats';
@@ -117,6 +119,7 @@ async function main(): Promise<void> {
     console.log(`\nmachine: ${machine.cores} x ${machine.cpuModel}, ${machine.memoryGiB} GiB, node ${machine.node}, PostgreSQL ${machine.postgres}; 1-minute load ${machine.loadAverage1m} at start, ${loadAtEnd} at end`);
     const results = {
       generatedAt: new Date().toISOString(),
+      ...gitCommit(root),
       command: `npm run bench${options.quick ? ' -- --quick' : ''}`,
       mode: options.quick ? 'quick' : 'full',
       durationSeconds: round((Date.now() - started) / 1000, 1),
@@ -129,6 +132,12 @@ async function main(): Promise<void> {
     const output = path.resolve(root, options.output);
     writeFileSync(output, `${JSON.stringify(results, null, 2)}\n`);
     console.log(`\nresults written to ${path.relative(root, output)} in ${results.durationSeconds} s`);
+    // The README's figures are this run's, never pasted (only for the recorded results file).
+    if (output === path.join(root, 'bench', 'results.json')) {
+      const readme = renderReadme(root);
+      writeFileSync(readme.file, readme.expected);
+      console.log(`figures of ${path.relative(root, readme.file)} regenerated from it`);
+    }
   } finally {
     await server?.stop();
   }
@@ -141,6 +150,17 @@ async function main(): Promise<void> {
     for (const line of [...unmeasured, ...crashed]) console.error(`  - ${line}`);
   }
   process.exitCode = failed || unmeasured.length > 0 || crashed.length > 0 ? 1 : 0;
+}
+
+/** The commit the figures describe, and whether the work tree had changes beside it. */
+function gitCommit(root: string): { commit: string | null; dirty: boolean | null } {
+  try {
+    const commit = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: root, encoding: 'utf8' }).trim();
+    const status = execFileSync('git', ['status', '--porcelain', '--untracked-files=no', '--', '.', ':!bench/results.json', ':!bench/README.md'], { cwd: root, encoding: 'utf8' });
+    return { commit, dirty: status.trim().length > 0 };
+  } catch {
+    return { commit: null, dirty: null };
+  }
 }
 
 main().catch((error: unknown) => {

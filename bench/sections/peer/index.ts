@@ -25,6 +25,9 @@ interface Trials {
   noop: number[];
   /** Peak RSS (kB) of each full apply. */
   rss: number[];
+  /** CPU seconds (user + system) of the CLI process, full apply and no-op: robust to the machine's load. */
+  fullCpu: number[];
+  noopCpu: number[];
 }
 
 /**
@@ -61,6 +64,8 @@ export async function measurePeer(ctx: BenchContext): Promise<SectionResult> {
             byRunner[runner].full.push(run.full);
             byRunner[runner].noop.push(run.noop);
             byRunner[runner].rss.push(run.rssKb);
+            if (run.fullCpu !== undefined) byRunner[runner].fullCpu.push(run.fullCpu);
+            if (run.noopCpu !== undefined) byRunner[runner].noopCpu.push(run.noopCpu);
           }
           bar.tick();
         }
@@ -112,6 +117,13 @@ export async function measurePeer(ctx: BenchContext): Promise<SectionResult> {
       { name: `peak RSS of a full apply, stock TypeORM, ${label} migrations (median)`, value: Math.round(m(r.stock.rss)), unit: 'kB', inTable: true },
       { name: `peak RSS of a full apply, project deploy path, ${label} migrations (median)`, value: Math.round(m(r.project.rss)), unit: 'kB', inTable: true },
     );
+    if (r.project.fullCpu.length && r.stock.fullCpu.length) {
+      figures.push(
+        { name: `CPU of the CLI process, full apply, project / stock, ${key}`, value: round(m(r.project.fullCpu) / m(r.stock.fullCpu), 3), unit: 'x' },
+        { name: `CPU of the CLI process, no-op, project / stock, ${key}`, value: round(m(r.project.noopCpu) / m(r.stock.noopCpu), 3), unit: 'x' },
+        { name: `CPU of the CLI process, no-op, project - stock, ${key}`, value: Math.round((m(r.project.noopCpu) - m(r.stock.noopCpu)) * 1000), unit: 'ms' },
+      );
+    }
     if (r.psql.length) {
       figures.push({ name: `same SQL through psql (floor), ${label} migrations (median of ${trials})`, value: round(m(r.psql), 3), unit: 's', inTable: true });
     }
@@ -133,6 +145,7 @@ export async function measurePeer(ctx: BenchContext): Promise<SectionResult> {
   if (!psql) notes.push('psql not found on PATH: the floor was not measured');
   notes.push(
     `full apply: typeorm migration:run on a fresh empty database; no-op: the same command again on it; ${trials} trials after a warm-up, order alternating`,
+    'CPU figures: user + system time of the CLI process alone (GNU time), which other load on a shared machine hardly moves; the targets are judged on wall time',
     `stock = a plain TypeORM DataSource (migrations, migrationsTableName "schema_migrations", migrationsTransactionMode "each"); project = dist/ormconfig.js with its safety layer`,
   );
   if (ctx.quick) notes.push(`quick run: +${extra} generated migrations (a full run uses +${DEFAULT_EXTRA}; BENCH_PEER_MIGRATIONS overrides)`);
@@ -147,7 +160,7 @@ export async function measurePeer(ctx: BenchContext): Promise<SectionResult> {
 }
 
 function empty(): Trials {
-  return { full: [], noop: [], rss: [] };
+  return { full: [], noop: [], rss: [], fullCpu: [], noopCpu: [] };
 }
 
 function ms(seconds: number): string {
@@ -165,7 +178,7 @@ async function recordFloor(ctx: BenchContext): Promise<{ script: string; migrati
 }
 
 /** A full apply on a fresh database, then a no-op run on it; checks both applied everything. */
-async function fullThenNoop(ctx: BenchContext, workspace: PeerWorkspace, runner: Runner, migrations: number): Promise<{ full: number; noop: number; rssKb: number }> {
+async function fullThenNoop(ctx: BenchContext, workspace: PeerWorkspace, runner: Runner, migrations: number): Promise<{ full: number; noop: number; rssKb: number; fullCpu?: number; noopCpu?: number }> {
   const name = `bench_peer_${runner}`;
   const db = await createDatabase(ctx.admin, name);
   try {
@@ -175,7 +188,7 @@ async function fullThenNoop(ctx: BenchContext, workspace: PeerWorkspace, runner:
     const applied = await withClient(db, (client: Client) => client.query<{ n: string }>('SELECT count(*) AS n FROM schema_migrations'));
     const count = Number(applied.rows[0]!.n);
     if (count !== migrations) throw new Error(`${runner} recorded ${count} migrations, expected ${migrations}`);
-    return { full: full.seconds, noop: noop.seconds, rssKb: full.kilobytes };
+    return { full: full.seconds, noop: noop.seconds, rssKb: full.kilobytes, fullCpu: full.cpuSeconds, noopCpu: noop.cpuSeconds };
   } finally {
     await dropDatabase(ctx.admin, name);
   }

@@ -47,11 +47,6 @@ export async function measureTenantContext(ctx: BenchContext): Promise<SectionRe
       [TENANTS],
     );
     const tenants = rows.map((row) => row.id);
-    await raw.query(
-      `INSERT INTO clients (tenant_id, first_name, last_name, date_of_birth, medical_record_number)
-       SELECT t, 'First', 'Last ' || i, DATE '1950-01-01' + i, 'MRN-' || i FROM unnest($1::uuid[]) t, generate_series(1, 20) i`,
-      [tenants],
-    );
     await raw.query('ANALYZE');
     dataSource = new DataSource({ ...buildDataSourceOptions(settings), poolSize: 1 } as DataSourceOptions);
     await dataSource.initialize();

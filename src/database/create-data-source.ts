@@ -1,7 +1,6 @@
 import { BuildOptions, buildDataSourceOptions } from './data-source-options';
 import { parseDatabaseUrl } from './connection-settings';
 import { assertEmbeddedDefaultAllowed } from './deploy-target';
-import { startEmbeddedServer } from './embedded-server';
 import { FoundationDataSource } from './foundation-data-source';
 
 /** Database used on the embedded development server. */
@@ -21,6 +20,9 @@ export async function createDataSource(env: NodeJS.ProcessEnv = process.env, bui
     return new FoundationDataSource(buildDataSourceOptions(settings, build), settings);
   }
   assertEmbeddedDefaultAllowed(env);
+  // Required here, not at the top: a deploy (DATABASE_URL set) never loads the embedded server's code.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { startEmbeddedServer } = require('./embedded-server') as typeof import('./embedded-server');
   const server = await startEmbeddedServer({
     name: 'dev',
     database: EMBEDDED_DATABASE,

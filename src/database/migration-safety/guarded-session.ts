@@ -38,8 +38,8 @@ export async function withGuardedSession<T>(
   }
   try {
     await applySessionTimeouts(runner, settings);
-    await ensureMigrationsTable(dataSource, runner);
-    const applied = await readAppliedMigrations(dataSource, runner);
+    const columns = await ensureMigrationsTable(dataSource, runner);
+    const applied = await readAppliedMigrations(dataSource, runner, columns);
     const checksums = verify
       ? await verifyAndAdoptChecksums(dataSource, runner, applied, say)
       : { mismatches: [], unrecorded: [], legacy: [], unknown: [], current: new Map<string, string>() };

@@ -3,8 +3,8 @@
  * at scale with and without row-level security, audit write rate, test database set-up, the
  * cost of entering a tenant, the migration CLI's memory and field-level encryption (phi), measured
  * side by side in one run. Prints a table and writes bench/results.json. A missed target is
- * reported, never tuned away; a section whose
- * prerequisites the migrated catalog lacks says "not measured" and why.
+ * reported, never tuned away; a section or target that could not be measured says why, and
+ * makes the run exit non-zero (naming each one).
  */
 import 'reflect-metadata';
 import { writeFileSync } from 'node:fs';
@@ -15,7 +15,9 @@ import { Client } from 'pg';
 import { parseDatabaseUrl } from '../src/database/connection-settings';
 import { startEmbeddedServer } from '../src/database/embedded-server';
 import { projectRoot } from '../src/database/project-root';
+import { execFileSync } from 'node:child_process';
 import { describeMachine } from './lib/machine';
+import { renderReadme } from './lib/readme';
 import { printReport, verdict } from './lib/report';
 import { timeProcessOrFail } from './lib/run-process';
 import { round } from './lib/stats';
@@ -23,6 +25,7 @@ import { BenchContext, BenchScale, SectionResult, notMeasured } from './lib/type
 import { measureAuditWrites } from './sections/audit-writes';
 import { measureDeploy } from './sections/deploy';
 import { measureMemory } from './sections/memory';
+import { measurePeer } from './sections/peer';
 import { measurePhi } from './sections/phi';
 import { measureScale } from './sections/scale';
 import { measureTenantContext } from './sections/tenant-context';
@@ -51,6 +54,7 @@ const QUICK: BenchScale = {
 };
 
 const SECTIONS: Record<string, { title: string; run: (ctx: BenchContext) => Promise<SectionResult>; needsBuild?: boolean }> = {
+  peer: { title: 'Peer: stock TypeORM vs the project', run: measurePeer, needsBuild: true },
   deploy: { title: 'Deploy path', run: measureDeploy, needsBuild: true },
   scale: { title: 'Scale: tenant-scoped reads', run: measureScale },
   audit: { title: 'Audit writes', run: measureAuditWrites },
@@ -115,6 +119,7 @@ async function main(): Promise<void> {
     console.log(`\nmachine: ${machine.cores} x ${machine.cpuModel}, ${machine.memoryGiB} GiB, node ${machine.node}, PostgreSQL ${machine.postgres}; 1-minute load ${machine.loadAverage1m} at start, ${loadAtEnd} at end`);
     const results = {
       generatedAt: new Date().toISOString(),
+      ...gitCommit(root),
       command: `npm run bench${options.quick ? ' -- --quick' : ''}`,
       mode: options.quick ? 'quick' : 'full',
       durationSeconds: round((Date.now() - started) / 1000, 1),
@@ -127,10 +132,35 @@ async function main(): Promise<void> {
     const output = path.resolve(root, options.output);
     writeFileSync(output, `${JSON.stringify(results, null, 2)}\n`);
     console.log(`\nresults written to ${path.relative(root, output)} in ${results.durationSeconds} s`);
+    // The README's figures are this run's, never pasted (only for the recorded results file).
+    if (output === path.join(root, 'bench', 'results.json')) {
+      const readme = renderReadme(root);
+      writeFileSync(readme.file, readme.expected);
+      console.log(`figures of ${path.relative(root, readme.file)} regenerated from it`);
+    }
   } finally {
     await server?.stop();
   }
-  process.exitCode = failed ? 1 : 0;
+  // A target that could not be measured (a section failed, a query as the application role
+  // failed, a prerequisite is missing) fails the run: a verdict nobody could reach is no pass.
+  const unmeasured = sections.flatMap((s) => s.targets.filter((t) => t.met === null).map((t) => `${s.title}: ${t.name}`));
+  const crashed = sections.filter((s) => !s.measured && s.targets.length === 0).map((s) => `${s.title} (${s.reason})`);
+  if (unmeasured.length || crashed.length) {
+    console.error(`\nbench failed: ${unmeasured.length} target(s) not measured${crashed.length ? ` and ${crashed.length} section(s) not measured` : ''}:`);
+    for (const line of [...unmeasured, ...crashed]) console.error(`  - ${line}`);
+  }
+  process.exitCode = failed || unmeasured.length > 0 || crashed.length > 0 ? 1 : 0;
+}
+
+/** The commit the figures describe, and whether the work tree had changes beside it. */
+function gitCommit(root: string): { commit: string | null; dirty: boolean | null } {
+  try {
+    const commit = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: root, encoding: 'utf8' }).trim();
+    const status = execFileSync('git', ['status', '--porcelain', '--untracked-files=no', '--', '.', ':!bench/results.json', ':!bench/README.md'], { cwd: root, encoding: 'utf8' });
+    return { commit, dirty: status.trim().length > 0 };
+  } catch {
+    return { commit: null, dirty: null };
+  }
 }
 
 main().catch((error: unknown) => {

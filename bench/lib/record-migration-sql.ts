@@ -3,7 +3,7 @@ import { QueryRunner } from 'typeorm';
 import { ConnectionSettings } from '../../src/database/connection-settings';
 import { buildDataSourceOptions } from '../../src/database/data-source-options';
 import { FoundationDataSource } from '../../src/database/foundation-data-source';
-import { inlineParameters } from '../../src/database/migration-safety/capture-migration-sql';
+import { isCaptureRunner, recordWhileSending } from '../../src/database/migration-safety/capture-migration-sql';
 
 /**
  * Migrates the (empty) database at `settings` and returns, as one psql script, exactly the
@@ -13,7 +13,8 @@ import { inlineParameters } from '../../src/database/migration-safety/capture-mi
  * migration runner must pay.
  *
  * Recording while really running (rather than calling `up` on a fake) keeps migrations that
- * read the catalog before deciding what to do honest.
+ * read the catalog before deciding what to do honest. The recording is capture-migration-sql's,
+ * the project's one way of capturing a migration's SQL.
  */
 export async function recordMigrationSql(settings: ConnectionSettings): Promise<{ script: string; statements: number; migrations: number }> {
   const dataSource = new FoundationDataSource(buildDataSourceOptions(settings), settings);
@@ -24,8 +25,10 @@ export async function recordMigrationSql(settings: ConnectionSettings): Promise<
     for (const migration of dataSource.migrations) {
       const up = migration.up.bind(migration);
       migration.up = async (queryRunner: QueryRunner) => {
+        // The safety layer captures each migration's SQL for its checksum first: not a real run.
+        if (isCaptureRunner(queryRunner)) return up(queryRunner);
         const own: string[] = [];
-        await up(recording(queryRunner, own));
+        await up(recordWhileSending(queryRunner, own));
         statements += own.length;
         const body = own.map((sql) => `${sql.trim()};`).join('\n');
         parts.push(migration.transaction === false ? body : `BEGIN;\n${body}\nCOMMIT;`);
@@ -36,20 +39,4 @@ export async function recordMigrationSql(settings: ConnectionSettings): Promise<
     await dataSource.destroy();
   }
   return { script: `${parts.join('\n')}\n`, statements, migrations: dataSource.migrations.length };
-}
-
-/** The same query runner, with every `query()` call also written down (parameters inlined). */
-function recording(queryRunner: QueryRunner, into: string[]): QueryRunner {
-  return new Proxy(queryRunner, {
-    get(target, property, receiver) {
-      if (property === 'query') {
-        return (sql: string, parameters?: unknown[], ...rest: unknown[]) => {
-          into.push(parameters?.length ? inlineParameters(sql, parameters) : sql);
-          return (target.query as (...args: unknown[]) => unknown)(sql, parameters, ...rest);
-        };
-      }
-      const value = Reflect.get(target, property, receiver) as unknown;
-      return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
-    },
-  });
 }

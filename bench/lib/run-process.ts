@@ -48,14 +48,16 @@ const GNU_TIME = '/usr/bin/time';
  * the process (and its waited-for children). Without GNU time, the process's VmHWM read from
  * /proc while it runs; that can miss growth in its last milliseconds, so the method is reported.
  */
-export async function peakRss(line: CommandLine): Promise<{ kilobytes: number; method: string; seconds: number }> {
+export async function peakRss(line: CommandLine): Promise<{ kilobytes: number; method: string; seconds: number; cpuSeconds?: number }> {
   if (existsSync(GNU_TIME)) {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'foundation-bench-'));
     const out = path.join(dir, 'rss');
     try {
-      const run = await timeProcess({ ...line, command: GNU_TIME, args: ['-f', '%M', '-o', out, line.command, ...line.args] });
+      const run = await timeProcess({ ...line, command: GNU_TIME, args: ['-f', '%M %U %S', '-o', out, line.command, ...line.args] });
       if (run.code !== 0) throw new Error(`${path.basename(line.command)} exited with ${run.code}:\n${run.tail}`);
-      return { kilobytes: Number.parseInt(readFileSync(out, 'utf8').trim().split('\n').pop() ?? '', 10), method: 'GNU time maximum RSS', seconds: run.seconds };
+      const [kilobytes, user, system] = (readFileSync(out, 'utf8').trim().split('\n').pop() ?? '').split(' ').map(Number);
+      // User + system CPU of the process: unlike wall time, hardly moved by other load on the machine.
+      return { kilobytes: kilobytes!, method: 'GNU time maximum RSS', seconds: run.seconds, cpuSeconds: user! + system! };
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

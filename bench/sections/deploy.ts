@@ -1,8 +1,8 @@
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createDatabase, dropDatabase } from '../lib/databases';
+import { findPsql } from '../lib/psql';
 import { migrateDatabase } from '../../src/database/migrate-database';
 import { CLI_PATHS, CliPath, migrationCli } from '../lib/migration-cli';
 import { progressBar } from '../lib/progress';
@@ -116,12 +116,4 @@ async function timedCli(ctx: BenchContext, label: string, line: CommandLine): Pr
   const previous = ctx.cliPeakRss.get(label);
   if (!previous || previous.kilobytes < run.kilobytes) ctx.cliPeakRss.set(label, { kilobytes: run.kilobytes, method: run.method });
   return run.seconds;
-}
-
-function findPsql(): string | undefined {
-  try {
-    return execFileSync('sh', ['-c', 'command -v psql'], { encoding: 'utf8' }).trim() || undefined;
-  } catch {
-    return undefined;
-  }
 }

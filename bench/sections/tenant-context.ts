@@ -21,7 +21,8 @@ const WITH_TENANT_MAX_OVERHEAD_MS = 0.1;
  * alternating its position run after run so neither always goes first:
  *
  * - whole transactions through TypeORM, as an application runs them: a bare transaction
- *   (BEGIN, SELECT 1, COMMIT), today's SET LOCAL (role and app.tenant_id, the context before
+ *   (BEGIN, SELECT 1, COMMIT), a bare transaction that sets role and tenant with SET LOCAL in
+ *   one statement (the baseline issue 15 judges withTenant against), today's SET LOCAL (role and app.tenant_id, the context before
  *   issue 14, which any SQL could change), the previous withTenant (those two plus its per-
  *   transaction catalog check), and withTenant with the proof-bound context;
  * - the entry step alone, on a plain pg client inside BEGIN: SET LOCAL app.tenant_id against
@@ -46,11 +47,6 @@ export async function measureTenantContext(ctx: BenchContext): Promise<SectionRe
       [TENANTS],
     );
     const tenants = rows.map((row) => row.id);
-    await raw.query(
-      `INSERT INTO clients (tenant_id, first_name, last_name, date_of_birth, medical_record_number)
-       SELECT t, 'First', 'Last ' || i, DATE '1950-01-01' + i, 'MRN-' || i FROM unnest($1::uuid[]) t, generate_series(1, 20) i`,
-      [tenants],
-    );
     await raw.query('ANALYZE');
     dataSource = new DataSource({ ...buildDataSourceOptions(settings), poolSize: 1 } as DataSourceOptions);
     await dataSource.initialize();
@@ -60,6 +56,14 @@ export async function measureTenantContext(ctx: BenchContext): Promise<SectionRe
     const whole = await alternate(ctx, 'tenant context: transactions', ctx.scale.queryRuns, {
       bare: async () => {
         await ds.transaction((m) => m.query('SELECT 1'));
+      },
+      // The cheapest way to give a transaction a role and a tenant: one statement, as withTenant
+      // sends one, so the difference is what the proof costs (signing, verifying, the status).
+      'bare + SET LOCAL role and tenant (one statement)': async (i) => {
+        await ds.transaction(async (m) => {
+          await m.query(`SELECT set_config('role', $1, true), set_config('app.tenant_id', $2, true)`, [APP_ROLE, tenantAt(i)]);
+          await m.query('SELECT 1');
+        });
       },
       'SET LOCAL (before issue 14)': async (i) => {
         await ds.transaction(async (m) => {
@@ -122,11 +126,16 @@ export async function measureTenantContext(ctx: BenchContext): Promise<SectionRe
     add('per query', check);
     const p50 = (ms: number[]) => percentile(ms, 50);
     const overBare = round(p50(whole.withTenant!) - p50(whole.bare!), 3);
+    const setLocalCase = whole['bare + SET LOCAL role and tenant (one statement)']!;
+    const overSetLocalOne = round(p50(whole.withTenant!) - p50(setLocalCase), 3);
+    const overSetLocalOneP95 = round(percentile(whole.withTenant!, 95) - percentile(setLocalCase, 95), 3);
     const overSetLocal = round(p50(whole.withTenant!) - p50(whole['SET LOCAL (before issue 14)']!), 3);
     const overPrevious = round(p50(whole.withTenant!) - p50(whole['previous withTenant']!), 3);
     const perQuery = round(p50(check['current_tenant_id() (verified)']!) - p50(check['app.tenant_id read (before issue 14)']!), 3);
     figures.push(
-      { name: 'withTenant - bare transaction, p50', value: overBare, unit: 'ms' },
+      { name: 'withTenant - bare transaction with SET LOCAL role and tenant (one statement), p50', value: overSetLocalOne, unit: 'ms' },
+      { name: 'withTenant - bare transaction with SET LOCAL role and tenant (one statement), p95', value: overSetLocalOneP95, unit: 'ms' },
+      { name: 'withTenant - bare transaction without any tenant (one round trip fewer), p50', value: overBare, unit: 'ms' },
       { name: 'withTenant - SET LOCAL transaction, p50', value: overSetLocal, unit: 'ms' },
       { name: 'withTenant - previous withTenant, p50', value: overPrevious, unit: 'ms' },
       { name: 'verified context check - old setting read, per query, p50', value: perQuery, unit: 'ms' },
@@ -136,11 +145,18 @@ export async function measureTenantContext(ctx: BenchContext): Promise<SectionRe
       measured: true,
       figures,
       targets: [
-        target('withTenant over a bare transaction (p50)', `<= ${WITH_TENANT_MAX_OVERHEAD_MS} ms`, overBare, 'ms', (v) => v <= WITH_TENANT_MAX_OVERHEAD_MS),
+        target(
+          'withTenant over a bare transaction with SET LOCAL role and tenant (p50)',
+          `<= ${WITH_TENANT_MAX_OVERHEAD_MS} ms`,
+          overSetLocalOne,
+          'ms',
+          (v) => v <= WITH_TENANT_MAX_OVERHEAD_MS,
+        ),
       ],
       notes: [
         `${TENANTS} tenants, one pooled connection; as the superuser with SET ROLE ${APP_ROLE}; times include the driver's round trips`,
         'a connection runs one extra role check on its first withTenant only; the warm-up runs absorb it',
+        'the target is judged against a bare transaction that sets the role and tenant with SET LOCAL in one statement (what a tenant transaction cannot do without); against a transaction with no tenant at all, withTenant also pays that statement\'s round trip (reported, not judged)',
       ],
       table: { header: ['case', 'p50 ms', 'p95 ms', 'runs'], rows: rowsOut },
     };

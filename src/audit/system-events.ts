@@ -4,6 +4,11 @@ import { SystemAuditLog } from '../entities/system-audit-log.entity';
 import type { SystemAuditStream } from '../entities/enums';
 import type { JsonObject } from '../entities/json';
 import { InvalidAuditEventError } from './audit-event';
+import { callRecordSystemEvent, RecordedSystemEvent } from './migration-events';
+
+// The migration runner's events live in migration-events.ts (no entities, no class-validator).
+export { recordMigrationEvent, systemAuditLogAvailable } from './migration-events';
+export type { MigrationEvent, RecordedSystemEvent } from './migration-events';
 
 /** A platform-level event, as the caller describes it. The database adds id, time, database_user and the chain. */
 export interface SystemEvent {
@@ -21,12 +26,6 @@ export interface SystemEvent {
   details?: JsonObject;
 }
 
-export interface RecordedSystemEvent {
-  id: string;
-  occurredAt: Date;
-  chainSequence: string;
-}
-
 /** The event types this project records; others may be added (two to four dotted snake_case words). */
 export const SYSTEM_EVENT_TYPES = {
   migrationRun: 'migration.run',
@@ -42,8 +41,6 @@ export const SYSTEM_EVENT_TYPES = {
   breakGlass: 'break_glass.audit_ddl_guard',
   retentionDrop: 'audit.retention_drop',
 } as const;
-
-const RECORD_FUNCTION = 'record_system_event(text, text, text, uuid, text, text, jsonb)';
 
 /**
  * Records one event in the system audit log through `record_system_event` (the only way in:
@@ -67,46 +64,7 @@ export async function recordSystemEvent(manager: EntityManager, event: SystemEve
     .filter((error) => !['id', 'occurredAt', 'databaseUser', 'chainSequence', 'previousHash', 'rowHash'].includes(error.property))
     .flatMap((error) => Object.values(error.constraints ?? {}));
   if (problems.length > 0) throw new InvalidAuditEventError(problems);
-  const [recorded]: { id: string; occurred_at: Date; chain_sequence: string }[] = await manager.query(
-    `SELECT id, occurred_at, chain_sequence FROM record_system_event($1, $2, $3, $4, $5, $6, $7)`,
-    [row.stream, row.eventType, row.actor, row.subjectTenantId, row.objectName, row.checksum, JSON.stringify(row.details)],
-  );
-  if (!recorded) throw new Error('record_system_event returned no row');
-  return { id: recorded.id, occurredAt: recorded.occurred_at, chainSequence: String(recorded.chain_sequence) };
-}
-
-/** Whether the database has the system audit log yet (migrations before CreateSystemAuditLog run without it). */
-export async function systemAuditLogAvailable(manager: EntityManager): Promise<boolean> {
-  const [row] = await manager.query(`SELECT to_regprocedure($1) IS NOT NULL AS available`, [RECORD_FUNCTION]);
-  return Boolean(row?.available);
-}
-
-export interface MigrationEvent {
-  action: 'run' | 'revert' | 'repair' | 'failed';
-  /** The migration's name (`CreateTenants1754250020000`). */
-  name: string;
-  /** sha256 of its SQL, as schema_migrations records it. */
-  checksum?: string | null;
-  actor?: string | null;
-  details?: JsonObject;
-}
-
-/**
- * For the migration runner (src/database/migration-safety): records a run, revert, repair or
- * failure of one migration on the `migrations` stream, in the transaction given; returns null,
- * recording nothing, while the database does not have the system audit log yet (the migrations
- * before it, and CreateSystemAuditLog's own run are recorded from the first one after).
- */
-export async function recordMigrationEvent(manager: EntityManager, event: MigrationEvent): Promise<RecordedSystemEvent | null> {
-  if (!(await systemAuditLogAvailable(manager))) return null;
-  return recordSystemEvent(manager, {
-    stream: 'migrations',
-    eventType: `migration.${event.action}`,
-    actor: event.actor ?? null,
-    objectName: event.name,
-    checksum: event.checksum ?? null,
-    details: event.details ?? {},
-  });
+  return callRecordSystemEvent(manager, row);
 }
 
 export interface KeyEvent {

@@ -1,4 +1,4 @@
-import { buildDataSourceOptions } from './data-source-options';
+import { BuildOptions, buildDataSourceOptions } from './data-source-options';
 import { parseDatabaseUrl } from './connection-settings';
 import { DatabaseConfigError } from './database-config-error';
 import { assertEmbeddedDefaultAllowed } from './deploy-target';
@@ -15,11 +15,11 @@ export const EMBEDDED_DATABASE = 'foundation';
  *   runs) on a free local port, shared by the commands running at the same time and stopped by
  *   the last of them; refused on deploy paths (deploy-target.ts) unless FOUNDATION_EMBEDDED=1.
  */
-export async function createDataSource(env: NodeJS.ProcessEnv = process.env): Promise<FoundationDataSource> {
+export async function createDataSource(env: NodeJS.ProcessEnv = process.env, build: BuildOptions = {}): Promise<FoundationDataSource> {
   const url = env.DATABASE_URL?.trim();
   if (url) {
     const settings = parseDatabaseUrl(url, env);
-    return new FoundationDataSource(buildDataSourceOptions(settings), settings);
+    return new FoundationDataSource(buildDataSourceOptions(settings, build), settings);
   }
   assertEmbeddedDefaultAllowed(env);
   const { startEmbeddedServer } = loadEmbeddedServer();
@@ -28,7 +28,7 @@ export async function createDataSource(env: NodeJS.ProcessEnv = process.env): Pr
     database: EMBEDDED_DATABASE,
     rootDir: env.FOUNDATION_PGDATA_DIR || undefined,
   });
-  return new FoundationDataSource(buildDataSourceOptions(server.settings), server.settings, server.stop);
+  return new FoundationDataSource(buildDataSourceOptions(server.settings, build), server.settings, server.stop);
 }
 
 /**

@@ -10,6 +10,9 @@
  *   (checksums, `migration:plan`, lint, the revert guard);
  * - PostgresDriver (deep import): a never-connected driver for that runner, and
  *   `obtainMasterConnection()` for a raw pooled client (the migration lock's own connection);
+ * - PostgresQueryRunner's `connect()` result (the raw pg client) and its internal
+ *   `releasePostgresConnection(error)`, to take the migration lock on the migrating session
+ *   and destroy that session if unlocking fails;
  * - MigrationExecutor's protected `getMigrations()` and `insertExecutedMigration()`, overridden
  *   to time each migration and record its checksum in the same transaction;
  * - MigrationExecutor's protected `createMigrationsTableIfNotExist()`, called to create the
@@ -106,6 +109,24 @@ export async function obtainRawConnection(dataSource: DataSource): Promise<RawPo
     release: (error?: unknown) => {
       client.removeListener('error', onError);
       release(error ?? lastError);
+    },
+  };
+}
+
+/**
+ * The raw pg client of a query runner's own session (connecting it if needed), for the migration
+ * lock: queries on it are not logged. Its `release(error)` destroys the session through the
+ * runner's internal `releasePostgresConnection(error)` (a session that may still hold the lock
+ * must not go back to the pool); without an error it does nothing, the runner's own release()
+ * returns the connection.
+ */
+export async function rawConnectionOf(runner: QueryRunner): Promise<RawPooledClient> {
+  const client = (await runner.connect()) as RawPooledClient['client'];
+  return {
+    client,
+    release: (error?: unknown) => {
+      if (error === undefined) return;
+      void (runner as unknown as { releasePostgresConnection(error: unknown): Promise<void> }).releasePostgresConnection(error);
     },
   };
 }

@@ -10,6 +10,7 @@ import {
   migrationOfSuccessLine,
   obtainRawConnection,
   postgresDriverOf,
+  rawConnectionOf,
   RecordingPostgresQueryRunner,
   TYPEORM_VERSION,
 } from '../../src/database/typeorm-internals';
@@ -72,6 +73,28 @@ describe('TypeORM internals this project relies on', () => {
     } finally {
       raw.release();
     }
+  });
+
+  it("a query runner's raw client is its own session, and releasing it with an error destroys that session", async () => {
+    const runner = db.dataSource.createQueryRunner('master');
+    const raw = await rawConnectionOf(runner);
+    const [{ pid: runnerPid }] = await runner.query('SELECT pg_backend_pid() AS pid');
+    const { rows } = await raw.client.query('SELECT pg_backend_pid() AS pid');
+    expect(Number(rows[0]!.pid)).toBe(Number(runnerPid));
+    raw.release(); // without an error: nothing, the runner still owns the session
+    expect(runner.isReleased).toBe(false);
+    await raw.client.query('SELECT pg_advisory_lock(42)');
+    raw.release(new Error('unlock failed'));
+    expect(runner.isReleased).toBe(true);
+    // The pool destroyed the client rather than take it back: its session, and the lock, end.
+    expect(backendPidsOf(db.dataSource)).not.toContain(Number(runnerPid));
+    let held = true;
+    for (let attempt = 0; attempt < 100 && held; attempt++) {
+      const locks: unknown[] = await db.dataSource.query(`SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND objid = 42 AND pid = $1`, [Number(runnerPid)]);
+      held = locks.length > 0;
+      if (held) await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    expect(held).toBe(false);
   });
 
   it("the executor's hooks run, and its success line is the one the progress output reads", async () => {

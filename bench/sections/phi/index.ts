@@ -4,10 +4,10 @@ import path from 'node:path';
 import { DataSource, DataSourceOptions } from 'typeorm';
 import { buildDataSourceOptions } from '../../../src/database/data-source-options';
 import { migrateDatabase } from '../../../src/database/migrate-database';
-import { withTenant } from '../../../src/database/tenant-context';
+import { installTenantContextKey, resolveTenantContextKey, withTenant } from '../../../src/database/tenant-context';
 import { BLIND_INDEXES, LocalKeyEncryptionKeyProvider, PhiKeyring, rotateTenantKey, searchClients } from '../../../src/phi';
 import { APP_ROLE } from '../../lib/capabilities';
-import { createDatabase, dropDatabase } from '../../lib/databases';
+import { createDatabase, dropDatabase, withClient } from '../../lib/databases';
 import { progressBar } from '../../lib/progress';
 import { msSince, percentile, round } from '../../lib/stats';
 import { BenchContext, Figure, SectionResult, target, TargetOutcome } from '../../lib/types';
@@ -53,6 +53,8 @@ export async function measurePhi(ctx: BenchContext): Promise<SectionResult> {
   try {
     ctx.log(`phi: migrating ${DATABASE}`);
     await migrateDatabase(settings);
+    // withTenant's proofs are signed with the application's key, which the database must hold.
+    await withClient(settings, (client) => installTenantContextKey(client, resolveTenantContextKey()));
     owner = new DataSource({ ...buildDataSourceOptions(settings), poolSize: 2 } as DataSourceOptions);
     app = new DataSource({ ...buildDataSourceOptions(settings), poolSize: 1, applicationName: 'foundation-db bench (app)' } as DataSourceOptions);
     await owner.initialize();

@@ -19,8 +19,10 @@ const RLS_MAX_RATIO = 1.2;
 
 /**
  * Generates the data set on a freshly migrated database, then times each tenant-scoped read
- * as a role that bypasses row-level security (the tenant filter by hand) and as the
- * application role under it. Queries on tables the catalog lacks are reported as not measured.
+ * two ways: the best query a superuser can write for the same answer, with the tenant filter by
+ * hand, and the application's isolated path, as the application role under row-level security,
+ * through whatever the application must use (search_clients_by_name_tokens for name search).
+ * Their ratio is the RLS cost judged. Queries on tables the catalog lacks are reported as not measured.
  */
 export async function measureScale(ctx: BenchContext): Promise<SectionResult> {
   const figures: Figure[] = [];
@@ -61,7 +63,7 @@ export async function measureScale(ctx: BenchContext): Promise<SectionResult> {
         notes.push(`"${query.name}" not measured: no audit events (see above)`);
         // Listed all the same, so every target of the issue appears in the verdicts.
         targets.push(target(`${query.name}: p95`, `< ${query.p95TargetMs} ms`, null, 'ms', () => false));
-        targets.push(target(`${query.name}: RLS cost (p50 ratio)`, `<= ${RLS_MAX_RATIO}x`, null, 'x', () => false));
+        targets.push(target(`${query.name}: RLS cost (application path / superuser hand-filtered, p50)`, `<= ${RLS_MAX_RATIO}x`, null, 'x', () => false));
         continue;
       }
       const table = tableOf(query);
@@ -70,30 +72,30 @@ export async function measureScale(ctx: BenchContext): Promise<SectionResult> {
       const samples = await query.sample(bypass, SAMPLES);
       const timing = await timeQuery(query, samples, ctx.scale.queryRuns, bypass, appForQuery);
       const { bypass: b, rls } = timing;
-      figures.push(...latencyFigures(`${query.name}, bypassing RLS`, b));
+      figures.push(...latencyFigures(`${query.name}, superuser with the tenant filter by hand`, b));
       const row = [query.name, fmt(b.p50), fmt(b.p95), fmt(b.p99), '', '', '', '', String(b.runs)];
       tableRows.push(row);
       if (query.informational) {
         notes.push(`"${query.name}" is informational, not judged: ${query.informational}`);
         if (rls) {
-          figures.push(...latencyFigures(`${query.name}, ${APP_ROLE} under RLS`, rls));
-          figures.push({ name: `${query.name}: RLS / bypass, p50`, value: round(rls.p50 / b.p50, 2), unit: 'x', inTable: true });
+          figures.push(...latencyFigures(`${query.name}, application path as ${APP_ROLE} under RLS`, rls));
+          figures.push({ name: `${query.name}: RLS cost = application path / superuser hand-filtered, p50`, value: round(rls.p50 / b.p50, 2), unit: 'x', inTable: true });
           row.splice(4, 4, fmt(rls.p50), fmt(rls.p95), fmt(rls.p99), `${round(rls.p50 / b.p50, 2)}x`);
         }
         continue;
       }
-      targets.push(target(`${query.name}: p95 (bypassing RLS)`, `< ${query.p95TargetMs} ms`, b.p95, 'ms', (v) => v < query.p95TargetMs));
+      targets.push(target(`${query.name}: p95 (superuser, tenant filter by hand)`, `< ${query.p95TargetMs} ms`, b.p95, 'ms', (v) => v < query.p95TargetMs));
       if (timing.rlsSkipped) notes.push(`"${query.name}" ${timing.rlsSkipped}`);
       if (rls) {
         const ratio = round(rls.p50 / b.p50, 2);
-        figures.push(...latencyFigures(`${query.name}, ${APP_ROLE} under RLS`, rls));
-        figures.push({ name: `${query.name}: RLS / bypass, p50`, value: ratio, unit: 'x', inTable: true });
-        figures.push({ name: `${query.name}: RLS / bypass, p95`, value: round(rls.p95 / b.p95, 2), unit: 'x', inTable: true });
+        figures.push(...latencyFigures(`${query.name}, application path as ${APP_ROLE} under RLS`, rls));
+        figures.push({ name: `${query.name}: RLS cost = application path / superuser hand-filtered, p50`, value: ratio, unit: 'x', inTable: true });
+        figures.push({ name: `${query.name}: RLS cost = application path / superuser hand-filtered, p95`, value: round(rls.p95 / b.p95, 2), unit: 'x', inTable: true });
         row.splice(4, 4, fmt(rls.p50), fmt(rls.p95), fmt(rls.p99), `${ratio}x`);
-        targets.push(target(`${query.name}: p95 (under RLS)`, `< ${query.p95TargetMs} ms`, rls.p95, 'ms', (v) => v < query.p95TargetMs));
-        targets.push(target(`${query.name}: RLS cost (p50 ratio)`, `<= ${RLS_MAX_RATIO}x`, ratio, 'x', (v) => v <= RLS_MAX_RATIO));
+        targets.push(target(`${query.name}: p95 (application path as ${APP_ROLE})`, `< ${query.p95TargetMs} ms`, rls.p95, 'ms', (v) => v < query.p95TargetMs));
+        targets.push(target(`${query.name}: RLS cost (application path / superuser hand-filtered, p50)`, `<= ${RLS_MAX_RATIO}x`, ratio, 'x', (v) => v <= RLS_MAX_RATIO));
       } else {
-        targets.push(target(`${query.name}: RLS cost (p50 ratio)`, `<= ${RLS_MAX_RATIO}x`, null, 'x', () => false));
+        targets.push(target(`${query.name}: RLS cost (application path / superuser hand-filtered, p50)`, `<= ${RLS_MAX_RATIO}x`, null, 'x', () => false));
       }
     }
   } finally {
@@ -101,7 +103,7 @@ export async function measureScale(ctx: BenchContext): Promise<SectionResult> {
     await bypass.end().catch(() => undefined);
     await dropDatabase(ctx.admin, DATABASE);
   }
-  const header = ['query (ms)', 'p50', 'p95', 'p99', 'RLS p50', 'RLS p95', 'RLS p99', 'RLS/bypass', 'runs'];
+  const header = ['query (ms)', 'superuser p50', 'p95', 'p99', 'app path p50', 'p95', 'p99', 'RLS cost', 'runs'];
   return { title: TITLE, measured: true, figures, targets, notes, table: { header, rows: tableRows } };
 }
 

@@ -89,7 +89,10 @@ export const SCALE_QUERIES: readonly ScaleQuery[] = [
     p95TargetMs: LOOKUP_MS,
     needsAudit: false,
     bypassSql: `SELECT id, email, first_name, last_name, role FROM users WHERE tenant_id = $1 AND email = $2 AND deleted_at IS NULL`,
-    rlsSql: `SELECT id, email, first_name, last_name, role FROM users WHERE email = $1 AND deleted_at IS NULL`,
+    // The application's lookup (IndexUsersByEmailUnderRls1754250100000): text = under a
+    // case-insensitive collation is LEAKPROOF, so the address is an index condition under RLS;
+    // citext's = is not, and would only filter the tenant's rows after the policy found them.
+    rlsSql: `SELECT id, email, first_name, last_name, role FROM users WHERE (email::text COLLATE case_insensitive) = $1 AND deleted_at IS NULL`,
     // Upper-cased: email is citext, and people type addresses in any case.
     sample: (client, count) => rows(client, `SELECT tenant_id, upper(email::text) FROM users ORDER BY random() LIMIT $1`, count),
   },

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DataSource } from 'typeorm';
-import { obtainRawConnection } from '../typeorm-internals';
+import { obtainRawConnection, RawPooledClient } from '../typeorm-internals';
 import { EXIT, MigrationSafetyError } from './errors';
 import { formatDuration } from './settings';
 
@@ -33,14 +33,17 @@ export interface HeldLock {
  * until it is free or `waitMs` has passed, then fails with an error saying who holds it.
  *
  * The connection is a raw one from TypeORM's pool, so the polling does not fill the CLI's
- * query log.
+ * query log; or `connection`, when given: the migrating session's own (withGuardedSession), so
+ * a run opens one connection, as stock TypeORM does, instead of two. Its `release` must return
+ * the connection to the pool, or destroy it when given an error (the lock may still be held).
  */
 export async function acquireMigrationLock(
   dataSource: DataSource,
   waitMs: number,
   say: (line: string) => void = (line) => process.stderr.write(`${line}\n`),
+  connection?: RawPooledClient,
 ): Promise<HeldLock> {
-  const { client, release: releaseClient } = await obtainRawConnection(dataSource);
+  const { client, release: releaseClient } = connection ?? (await obtainRawConnection(dataSource));
   // 0 means no limit (as for lock_timeout): wait for as long as the other run takes.
   const deadline = waitMs === 0 ? Number.POSITIVE_INFINITY : Date.now() + waitMs;
   let announced = false;

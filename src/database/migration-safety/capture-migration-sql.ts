@@ -22,7 +22,9 @@ export function createRecordingQueryRunner(dataSource?: DataSource): { runner: Q
  * strategy; without one, TypeORM's defaults are used. Raw `queryRunner.query` SQL is the same
  * either way.
  *
- * Used for migration checksums, for `migration:plan`, and by the migration linter.
+ * The one way this project captures a migration's SQL: migration checksums, `migration:plan`,
+ * the partial-schema and revert guards, the migration linter, and (with recordWhileSending, for
+ * SQL sent by a real run) the benchmark's psql floor.
  */
 export async function captureMigrationSql(
   migration: MigrationInterface,
@@ -42,6 +44,32 @@ export async function captureMigrationSql(
 }
 
 const captured = new WeakMap<MigrationInterface, Map<string, string[]>>();
+
+/** Whether `runner` is capture's own (records, sends nothing), rather than a real session. */
+export function isCaptureRunner(runner: QueryRunner): boolean {
+  return runner instanceof RecordingPostgresQueryRunner;
+}
+
+/**
+ * The same, real query runner, with every `query()` also written down into `into`, parameters
+ * inlined as captureMigrationSql inlines them. For recording what a migration really sends
+ * while it runs (the benchmark's psql floor): a migration that reads the catalog before deciding
+ * what to do is recorded as it ran, not as if the database were empty.
+ */
+export function recordWhileSending(queryRunner: QueryRunner, into: string[]): QueryRunner {
+  return new Proxy(queryRunner, {
+    get(target, property, receiver) {
+      if (property === 'query') {
+        return (sql: string, parameters?: unknown[], ...rest: unknown[]) => {
+          into.push(parameters?.length ? inlineParameters(sql, parameters) : sql);
+          return (target.query as (...args: unknown[]) => unknown)(sql, parameters, ...rest);
+        };
+      }
+      const value = Reflect.get(target, property, receiver) as unknown;
+      return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+    },
+  });
+}
 
 /**
  * Replaces $1, $2... with SQL literals. A plain text substitution: a `$1` inside a quoted

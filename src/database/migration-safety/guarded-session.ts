@@ -1,4 +1,5 @@
 import { DataSource, QueryRunner } from 'typeorm';
+import { rawConnectionOf } from '../typeorm-internals';
 import { acquireMigrationLock } from './advisory-lock';
 import { verifyAndAdoptChecksums, ChecksumReport } from './checksums';
 import { AppliedMigration, ensureMigrationsTable, readAppliedMigrations } from './migrations-table';
@@ -24,12 +25,21 @@ export async function withGuardedSession<T>(
   work: (session: GuardedSession) => Promise<T>,
   { verify = true }: { verify?: boolean } = {},
 ): Promise<T> {
-  const lock = await acquireMigrationLock(dataSource, settings.lockWaitMs, say);
+  // The lock is taken on the migrating session itself: one connection per run, as stock
+  // TypeORM's. The session lock survives each migration's COMMIT and dies with the session.
   const runner = dataSource.createQueryRunner('master');
+  const session = await rawConnectionOf(runner);
+  let lock;
+  try {
+    lock = await acquireMigrationLock(dataSource, settings.lockWaitMs, say, session);
+  } catch (error) {
+    await runner.release();
+    throw error;
+  }
   try {
     await applySessionTimeouts(runner, settings);
-    await ensureMigrationsTable(dataSource, runner);
-    const applied = await readAppliedMigrations(dataSource, runner);
+    const columns = await ensureMigrationsTable(dataSource, runner);
+    const applied = await readAppliedMigrations(dataSource, runner, columns);
     const checksums = verify
       ? await verifyAndAdoptChecksums(dataSource, runner, applied, say)
       : { mismatches: [], unrecorded: [], legacy: [], unknown: [], current: new Map<string, string>() };
@@ -40,7 +50,8 @@ export async function withGuardedSession<T>(
     } catch {
       // The connection is broken; releasing it is all that is left to do.
     }
-    await runner.release();
+    // Unlocks first; a failed unlock has already destroyed the connection (lock and all).
     await lock.release();
+    await runner.release();
   }
 }

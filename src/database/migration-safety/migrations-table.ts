@@ -60,19 +60,45 @@ export async function missingSafetyColumns(runner: QueryRunner, table: string): 
  * TypeORM's) and adds the safety columns it lacks. Only ALTERs when something is missing:
  * ALTER TABLE takes an ACCESS EXCLUSIVE lock even when IF NOT EXISTS finds the column.
  * Run under the migration lock: two processes creating the table at once would collide.
+ *
+ * One catalog query in the common case (the table exists with every column): its columns, none
+ * when there is no table (a table always has one). Returns the columns now present, which
+ * readAppliedMigrations can take instead of asking again.
  */
-export async function ensureMigrationsTable(dataSource: DataSource, runner: QueryRunner): Promise<void> {
-  await createMigrationsTableIfMissing(dataSource, runner);
+export async function ensureMigrationsTable(dataSource: DataSource, runner: QueryRunner): Promise<string[]> {
   const table = migrationsTableName(dataSource);
-  const missing = await missingSafetyColumns(runner, table);
+  let present = await columnsOf(runner, table);
+  if (present.length === 0) {
+    await createMigrationsTableIfMissing(dataSource, runner);
+    present = await columnsOf(runner, table);
+  }
+  const missing = SAFETY_COLUMNS.map((column) => column.name).filter((name) => !present.includes(name));
   for (const statement of addSafetyColumnsSql(table, missing)) await runner.query(statement);
+  return [...present, ...missing];
 }
 
-/** The migrations table's rows in the order they were applied; empty when there is no table. */
-export async function readAppliedMigrations(dataSource: DataSource, runner: QueryRunner): Promise<AppliedMigration[]> {
+async function columnsOf(runner: QueryRunner, table: string): Promise<string[]> {
+  const rows: { name: string }[] = await runner.query(
+    `SELECT attname AS name FROM pg_attribute WHERE attrelid = to_regclass($1) AND attnum > 0 AND NOT attisdropped`,
+    [`"${table}"`],
+  );
+  return rows.map((row) => row.name);
+}
+
+/**
+ * The migrations table's rows in the order they were applied; empty when there is no table.
+ * `columns`: the table's columns as ensureMigrationsTable just returned them (it exists), so
+ * the catalog is not asked again.
+ */
+export async function readAppliedMigrations(dataSource: DataSource, runner: QueryRunner, columns?: string[]): Promise<AppliedMigration[]> {
   const table = migrationsTableName(dataSource);
-  if (!(await migrationsTableExists(runner, table))) return [];
-  const missing = await missingSafetyColumns(runner, table);
+  let missing: string[];
+  if (columns) {
+    missing = SAFETY_COLUMNS.map((column) => column.name).filter((name) => !columns.includes(name));
+  } else {
+    if (!(await migrationsTableExists(runner, table))) return [];
+    missing = await missingSafetyColumns(runner, table);
+  }
   const column = (name: string, type: string) => (missing.includes(name) ? `NULL::${type} AS ${name}` : `"${name}"`);
   const rows: Record<string, unknown>[] = await runner.query(
     `SELECT id, "timestamp", name, ${column('checksum', 'text')}, ${column('applied_at', 'timestamptz')},

@@ -1,4 +1,4 @@
-import { recordMigrationEvent } from '../../audit/system-events';
+import { recordMigrationEvent } from '../../audit/migration-events';
 import { DataSource } from 'typeorm';
 import { migrationChecksum, migrationNameOf } from './checksums';
 import { EXIT, MigrationSafetyError } from './errors';

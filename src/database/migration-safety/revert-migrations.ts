@@ -1,4 +1,4 @@
-import { recordMigrationEvent } from '../../audit/system-events';
+import { recordMigrationEvent } from '../../audit/migration-events';
 import { applierDescription } from './session';
 import { DataSource, MigrationInterface } from 'typeorm';
 import { migrationNameOf } from './checksums';

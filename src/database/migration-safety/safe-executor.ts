@@ -1,5 +1,5 @@
 import { DataSource, MigrationInterface, QueryRunner } from 'typeorm';
-import { recordMigrationEvent } from '../../audit/system-events';
+import { migrationEventRecorder } from '../../audit/migration-events';
 import { HookedMigrationExecutor } from '../typeorm-internals';
 import { explainMigrationError } from './explain-migration-error';
 import { migrationsTableName } from './migrations-table';
@@ -15,6 +15,8 @@ import { MigrationSafetySettings } from './settings';
  * - so does the system audit log (`migration.run`, from CreateSystemAuditLog1754250060000 on).
  */
 export class SafeMigrationExecutor extends HookedMigrationExecutor {
+  /** Asks whether the system audit log exists until it does, then no more (one query per migration saved). */
+  private readonly recordMigrationEvent = migrationEventRecorder();
 
   constructor(
     dataSource: DataSource,
@@ -49,7 +51,7 @@ export class SafeMigrationExecutor extends HookedMigrationExecutor {
        VALUES ($1, $2, $3, clock_timestamp(), $4, current_user || ' on ' || $5)`,
       [migration.timestamp, migration.name, this.checksums.get(migration.name) ?? null, this.durations.get(migration.name) ?? null, applierDescription()],
     );
-    await recordMigrationEvent(queryRunner.manager, {
+    await this.recordMigrationEvent(queryRunner.manager, {
       action: 'run',
       name: migration.name,
       checksum: this.checksums.get(migration.name) ?? null,

@@ -19,8 +19,10 @@ export async function applySessionTimeouts(runner: QueryRunner, settings: Migrat
 export async function resetSessionTimeouts(runner: QueryRunner): Promise<void> {
   if (runner.isReleased) return;
   if (runner.isTransactionActive) await runner.rollbackTransaction();
-  await runner.query('RESET lock_timeout');
-  await runner.query('RESET statement_timeout');
+  // RESET of both in one round trip: reset_val is what RESET would restore.
+  await runner.query(
+    `SELECT pg_catalog.set_config(name, reset_val, false) FROM pg_catalog.pg_settings WHERE name IN ('lock_timeout', 'statement_timeout')`,
+  );
 }
 
 /** Who applied a migration, as recorded in applied_by: the host and process; the SQL adds the role. */

@@ -12,6 +12,8 @@ import { createParents, createTenant, Query } from '../support/tenant-data';
 import { useTestDatabase } from '../support/test-database';
 
 const CONTRACT = 'DropPlaintextClientColumns1754250084000';
+/** The migration before the contract: the suite starts from there (expand done, plaintext still in place). */
+const BEFORE_CONTRACT = 'GuardSharedCiamIssuers1754250083000';
 const CLIENTS = 9;
 
 const plaintextOf = (n: number) => ({
@@ -43,11 +45,16 @@ describe('moving the clients\' identity into ciphertexts (expand, backfill, cont
        FROM clients ORDER BY medical_record_number, tenant_id`,
     );
   let original: unknown[];
+  /** Reverts every migration after `name` (the contract and whatever landed after it), safely. */
+  const revertTo = async (name: string) => {
+    const report = await revertMigrationsSafely(db.dataSource, { to: name }, readSafetySettings(), () => undefined);
+    expect(report.failed).toBeUndefined();
+    const [{ applied }] = await owner(`SELECT name AS applied FROM schema_migrations ORDER BY id DESC LIMIT 1`);
+    expect(applied).toBe(name);
+  };
 
   beforeAll(async () => {
-    await db.dataSource.undoLastMigration({ transaction: 'each' });
-    const [{ applied }] = await owner(`SELECT name AS applied FROM schema_migrations ORDER BY id DESC LIMIT 1`);
-    expect(applied).toBe('GuardSharedCiamIssuers1754250083000');
+    await revertTo(BEFORE_CONTRACT);
     tenants = [await createTenant(owner), await createTenant(owner)];
     for (const tenant of tenants) {
       await createParents(owner, tenant);
@@ -111,7 +118,7 @@ describe('moving the clients\' identity into ciphertexts (expand, backfill, cont
   });
 
   it('and back: revert the contract, phi:backfill --decrypt, revert the expand step, and the plaintext is exactly as before', async () => {
-    await db.dataSource.undoLastMigration({ transaction: 'each' });
+    await revertTo(BEFORE_CONTRACT);
     // The expand step's down refuses while identities exist only encrypted (run here directly, in
     // a transaction rolled back: the migrations between it and the contract stay applied, so the
     // tenant context phi:backfill needs is still there).

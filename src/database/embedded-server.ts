@@ -6,6 +6,7 @@ import {
   chownSync,
   closeSync,
   existsSync,
+  linkSync,
   mkdirSync,
   openSync,
   readdirSync,
@@ -382,12 +383,26 @@ function prepareLogFile(file: string, systemUser: SystemUser | undefined): void 
   else chmodSync(file, 0o600);
 }
 
+/**
+ * The cluster's superuser password, created by the first command that needs it. Commands
+ * started at once all get here before the start lock: each writes a candidate file and links it
+ * into place, which only one can do (link fails when the name exists), so every command reads
+ * the same complete password and none sees a half-written or overwritten file.
+ */
 function readOrCreatePassword(file: string): string {
-  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
-  // A local cluster still gets a password: other users of this machine can reach 127.0.0.1.
-  const password = randomBytes(18).toString('base64url');
-  writeFileSync(file, `${password}\n`, { mode: 0o600 });
-  return password;
+  if (!existsSync(file)) {
+    // A local cluster still gets a password: other users of this machine can reach 127.0.0.1.
+    const candidate = `${file}.${process.pid}.${randomBytes(4).toString('hex')}`;
+    writeFileSync(candidate, `${randomBytes(18).toString('base64url')}\n`, { mode: 0o600 });
+    try {
+      linkSync(candidate, file);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    } finally {
+      rmSync(candidate, { force: true });
+    }
+  }
+  return readFileSync(file, 'utf8').trim();
 }
 
 interface PostmasterPid {

@@ -1,4 +1,4 @@
-import { catalogOf } from '../support/catalog';
+import { catalogOf, withoutPublicCreate } from '../support/catalog';
 import { useTestDatabase } from '../support/test-database';
 
 /** Running every migration and reverting them one by one leaves nothing of ours behind. */
@@ -21,7 +21,9 @@ describe('reverting every migration', () => {
       delete process.env.MIGRATION_ALLOW_DATA_LOSS;
     }
 
-    expect(await catalogOf(db.dataSource)).toEqual(pristine);
+    // Less PUBLIC's CREATE on the public schema (PostgreSQL 14's default), which
+    // CreateApplicationRole revokes and deliberately does not grant back.
+    expect(await catalogOf(db.dataSource)).toEqual(withoutPublicCreate(pristine));
     expect(await db.dataSource.showMigrations()).toBe(true); // all pending again
   });
 });

@@ -6,7 +6,6 @@ import {
   chownSync,
   closeSync,
   existsSync,
-  linkSync,
   mkdirSync,
   openSync,
   readdirSync,
@@ -21,6 +20,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { Client } from 'pg';
 import lockfile from 'proper-lockfile';
+import { createFileOnce } from './create-file-once';
 import { ConnectionSettings, toDatabaseUrl } from './connection-settings';
 import { DatabaseConfigError } from './database-config-error';
 import { clusterRootFor, postgresSystemUser, SystemUser } from './embedded-cluster-root';
@@ -385,23 +385,11 @@ function prepareLogFile(file: string, systemUser: SystemUser | undefined): void 
 
 /**
  * The cluster's superuser password, created by the first command that needs it. Commands
- * started at once all get here before the start lock: each writes a candidate file and links it
- * into place, which only one can do (link fails when the name exists), so every command reads
- * the same complete password and none sees a half-written or overwritten file.
+ * started at once all get here before the start lock; createFileOnce makes them agree on one.
  */
 function readOrCreatePassword(file: string): string {
-  if (!existsSync(file)) {
-    // A local cluster still gets a password: other users of this machine can reach 127.0.0.1.
-    const candidate = `${file}.${process.pid}.${randomBytes(4).toString('hex')}`;
-    writeFileSync(candidate, `${randomBytes(18).toString('base64url')}\n`, { mode: 0o600 });
-    try {
-      linkSync(candidate, file);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-    } finally {
-      rmSync(candidate, { force: true });
-    }
-  }
+  // A local cluster still gets a password: other users of this machine can reach 127.0.0.1.
+  createFileOnce(file, `${randomBytes(18).toString('base64url')}\n`);
   return readFileSync(file, 'utf8').trim();
 }
 

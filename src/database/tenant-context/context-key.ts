@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, linkSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { inspect } from 'node:util';
 import { projectRoot } from '../project-root';
 import { TenantContextError } from './errors';
+import { createFileOnce } from '../create-file-once';
 
 /** Environment variable holding the application's key: `<key id>:<secret, base64>`. */
 export const TENANT_CONTEXT_KEY_VARIABLE = 'FOUNDATION_TENANT_CONTEXT_KEY';
@@ -101,25 +102,14 @@ export function resolveTenantContextKey(env: NodeJS.ProcessEnv = process.env): T
 const developmentKeys = new Map<string, TenantContextKey>();
 
 /**
- * Reads the development key file, or creates it (mode 0600). Several processes may start at
- * once: the file is written under a temporary name and linked into place, so a reader never sees
- * half a key, and the first link wins.
+ * Reads the development key file, or creates it (mode 0600; createFileOnce: processes started
+ * at once agree on one key, and a reader never sees half of it).
  */
 export function readOrCreateDevelopmentKey(file: string): TenantContextKey {
   const cached = developmentKeys.get(file);
   if (cached) return cached;
-  if (!existsSync(file)) {
-    mkdirSync(path.dirname(file), { recursive: true });
-    const temporary = `${file}.${process.pid}.${randomBytes(4).toString('hex')}`;
-    writeFileSync(temporary, `${TenantContextKey.generate(`dev-${randomBytes(4).toString('hex')}`).format()}\n`, { mode: 0o600 });
-    try {
-      linkSync(temporary, file);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-    } finally {
-      unlinkSync(temporary);
-    }
-  }
+  if (!existsSync(file)) mkdirSync(path.dirname(file), { recursive: true });
+  createFileOnce(file, `${TenantContextKey.generate(`dev-${randomBytes(4).toString('hex')}`).format()}\n`);
   const key = TenantContextKey.parse(readFileSync(file, 'utf8'), file);
   developmentKeys.set(file, key);
   return key;

@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, linkSync, mkdirSync, readFileSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { unwrapWithLibrary, wrapWithLibrary } from '../ciphersweet';
 import { KekUnavailableError, KeyEncryptionKeyProvider, WrapRequest, wrapContext } from './provider';
+import { createFileOnce } from '../../database/create-file-once';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const PREFIX = 'local:';
@@ -69,19 +70,11 @@ export class LocalKeyEncryptionKeyProvider implements KeyEncryptionKeyProvider {
     return key;
   }
 
-  /** Writes a new key atomically: a temporary file, then a hard link that fails if another process won. */
+  /** Writes a new key once, atomically (createFileOnce: the first process to link it wins). */
   private create(file: string): void {
     mkdirSync(this.folder, { recursive: true, mode: 0o700 });
     chmodSync(this.folder, 0o700);
-    const temporary = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-    writeFileSync(temporary, `${randomBytes(32).toString('hex')}\n`, { mode: 0o600, flag: 'wx' });
-    try {
-      linkSync(temporary, file);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-    } finally {
-      rmSync(temporary, { force: true });
-    }
+    createFileOnce(file, `${randomBytes(32).toString('hex')}\n`);
     if ((statSync(file).mode & 0o077) !== 0) throw new Error(`${file} is readable by others; it must be mode 0600`);
   }
 
